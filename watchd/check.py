@@ -1,0 +1,42 @@
+"""`watchd check`: a rule set's own examples, run through the matcher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from watchd.documents import Document
+from watchd.errors import RuleError
+from watchd.matcher import Matcher
+from watchd.rules.loader import CompiledRule, RuleSet
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleReport:
+    examples: int
+    failures: list[RuleError]
+
+
+def run_examples(ruleset: RuleSet, matcher: Matcher | None = None) -> ExampleReport:
+    """Every `examples:` sentence of every rule; a failure is located at its example."""
+    matcher = matcher or Matcher(ruleset)
+    failures: list[RuleError] = []
+    count = 0
+    for rule in ruleset.rules:
+        for expected, texts in (("match", rule.examples.match), ("no_match", rule.examples.no_match)):
+            for n, text in enumerate(texts):
+                count += 1
+                failure = _check(matcher, rule, text, expected == "match")
+                if failure:
+                    where = rule.example_locations.get((expected, n), rule.location)
+                    failures.append(RuleError(where, failure))
+    return ExampleReport(count, failures)
+
+
+def _check(matcher: Matcher, rule: CompiledRule, text: str, should: bool) -> str | None:
+    document = Document(source=f"example of {rule.id}", text=text)
+    fired = any(hit.rule == rule.id for hit in matcher.match(document))
+    if fired == should:
+        return None
+    if should:
+        return f"rule {rule.id!r} should match this example but does not: {text!r}"
+    return f"rule {rule.id!r} should not match this example but does: {text!r}"

@@ -1,0 +1,139 @@
+"""The command line: the only module that prints and exits.
+
+Exit codes: 0 ok (for `match`, whether or not anything matched), 1 a problem was found
+(invalid rule, failed example, unreadable input), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from watchd import __version__
+from watchd.check import run_examples
+from watchd.documents import Document, read_inputs
+from watchd.errors import DocumentError, RuleErrors
+from watchd.matcher import Hit, Matcher
+from watchd.matcher.explain import describe, diagnose
+from watchd.rules import RuleSet, load_rules
+
+DEFAULT_RULES = Path("rules")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="watchd")
+def main() -> None:
+    """watchd: watch rules written like headlines, matched against documents."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def check(paths: tuple[Path, ...]) -> None:
+    """Validate rule and lexicon files and run every rule's examples.
+
+    PATHS are YAML files or folders of them; without one, ./rules is checked.
+    """
+    targets = list(paths) or _default_rules()
+    ruleset = _load(targets)
+    for notice in ruleset.notices:
+        click.echo(f"note: {notice}")
+    report = run_examples(ruleset)
+    for failure in report.failures:
+        click.echo(str(failure), err=True)
+    if report.failures:
+        click.echo(f"{len(report.failures)} of {report.examples} examples failed", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {len(ruleset.rules)} rules, {report.examples} examples pass")
+
+
+@main.command()
+@click.option("--rules", "rule_paths", multiple=True, required=True, type=click.Path(path_type=Path), help="Rule file or folder (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit per line.")
+@click.argument("inputs", nargs=-1, required=True)
+def match(rule_paths: tuple[Path, ...], as_json: bool, inputs: tuple[str, ...]) -> None:
+    """Match documents against rules and print each hit with its evidence.
+
+    INPUTS are files, folders (every file in them), http(s) URLs, or - for stdin.
+    """
+    matcher = Matcher(_load(list(rule_paths)))
+    failed = False
+    for item in read_inputs(inputs):
+        if isinstance(item, DocumentError):
+            click.echo(f"watchd: {item}", err=True)
+            failed = True
+            continue
+        _warn(item)
+        for hit in matcher.match(item):
+            click.echo(json.dumps(hit.to_json(), ensure_ascii=False) if as_json else _render(hit))
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.option("--rules", "rule_paths", multiple=True, required=True, type=click.Path(path_type=Path), help="Rule file or folder (repeatable).")
+@click.argument("rule_id")
+@click.argument("inputs", nargs=-1)
+def explain(rule_paths: tuple[Path, ...], rule_id: str, inputs: tuple[str, ...]) -> None:
+    """Show what RULE_ID compiled to; with documents, why it fired or did not."""
+    ruleset = _load(list(rule_paths))
+    rule = ruleset.rule(rule_id)
+    if rule is None:
+        known = ", ".join(r.id for r in ruleset.rules[:20])
+        raise click.UsageError(f"no rule {rule_id!r} in {', '.join(map(str, rule_paths))}; rules: {known}")
+    click.echo("\n".join(describe(rule, ruleset)))
+    matcher = Matcher(ruleset) if inputs else None
+    for item in read_inputs(inputs):
+        if isinstance(item, DocumentError):
+            click.echo(f"watchd: {item}", err=True)
+            continue
+        assert matcher is not None
+        click.echo("\n" + "\n".join(diagnose(rule, matcher, item)))
+
+
+def _default_rules() -> list[Path]:
+    if DEFAULT_RULES.is_dir():
+        return [DEFAULT_RULES]
+    raise click.UsageError("give the rule files or folders to check (no ./rules here)")
+
+
+def _load(paths: Sequence[Path]) -> RuleSet:
+    try:
+        return load_rules(paths)
+    except RuleErrors as errors:
+        for error in errors:
+            click.echo(str(error), err=True)
+        count = len(errors)
+        click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was loaded", err=True)
+        sys.exit(1)
+
+
+def _warn(document: Document) -> None:
+    for warning in document.warnings:
+        click.echo(f"watchd: {document.source}: {warning}", err=True)
+
+
+def _render(hit: Hit) -> str:
+    lines = [f"{hit.document}: {hit.title}  [{hit.rule}]"]
+    for evidence in hit.evidence:
+        lines.append(f"  {_marked(evidence.sentence, evidence.start, evidence.terms)}")
+        slots = "  ".join(f"{t.slot}: {t.text}" for t in evidence.terms)
+        lines.append(f"    {slots}")
+    return "\n".join(lines)
+
+
+def _marked(sentence: str, offset: int, terms: Sequence[object]) -> str:
+    """The sentence with each matched word set in bold on a terminal, *like this* elsewhere."""
+    spans = sorted({(t.start - offset, t.end - offset) for t in terms})  # type: ignore[attr-defined]
+    tty = sys.stdout.isatty()
+    out, last = [], 0
+    for start, end in spans:
+        if start < last:
+            continue
+        word = sentence[start:end]
+        out += [sentence[last:start], click.style(word, bold=True) if tty else f"*{word}*"]
+        last = end
+    out.append(sentence[last:])
+    return " ".join("".join(out).split())

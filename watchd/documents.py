@@ -1,0 +1,157 @@
+"""The Document every source produces and the matcher reads, and reading them from inputs."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+from watchd import __version__
+from watchd.errors import DocumentError
+
+MAX_REDIRECTS = 5
+USER_AGENT = f"watchd/{__version__} (+https://github.com/watchd)"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One text to match: `source` names where it came from (a path, a URL, `-`).
+
+    `warnings` says what went wrong short of failing, e.g. a guessed text encoding.
+    """
+
+    source: str
+    text: str
+    title: str = ""
+    url: str | None = None
+    published: datetime | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def read_inputs(
+    args: Sequence[str], *, timeout: float = 20.0
+) -> Iterator[Document | DocumentError]:
+    """The Documents in each file, directory, http(s) URL or `-` (stdin) of `args`.
+
+    A bad input yields a DocumentError and reading goes on with the next one.
+    """
+    with http_client(timeout) as client:
+        for arg in args:
+            yield from read_input(arg, client, timeout)
+
+
+def read_input(
+    arg: str, client: httpx.Client, timeout: float
+) -> Iterator[Document | DocumentError]:
+    if arg == "-":
+        return parsed("-", lambda limit: Raw(sys.stdin.buffer.read(limit + 1)))
+    if arg.startswith(("http://", "https://")):
+        return parsed(arg, lambda limit: fetch(client, arg, limit, timeout))
+    path = Path(arg)
+    if path.is_dir():
+        return read_directory(path)
+    if not path.exists():
+        return iter([DocumentError(arg, "no such file or directory")])
+    return read_file(path)
+
+
+def read_directory(root: Path) -> Iterator[Document | DocumentError]:
+    """Every regular file under `root`, sorted, skipping hidden files and directories."""
+    errors: list[OSError] = []
+    paths = []
+    for folder, dirnames, filenames in os.walk(root, onerror=errors.append):
+        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
+        paths += [Path(folder, name) for name in filenames if not name.startswith(".")]
+    for error in errors:
+        yield DocumentError(str(error.filename), error.strerror or str(error))
+    for path in sorted(paths):
+        if path.is_file():
+            yield from read_file(path)
+
+
+def read_file(path: Path) -> Iterator[Document | DocumentError]:
+    return parsed(str(path), lambda limit: Raw(read_limited(path, limit)))
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of the file, enough to tell that it is too big."""
+    try:
+        with path.open("rb") as file:
+            return file.read(limit + 1)
+    except OSError as error:
+        raise DocumentError(str(path), error.strerror or str(error)) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """Bytes as read, with what the server said about them."""
+
+    data: bytes
+    content_type: str | None = None
+    url: str | None = None
+
+
+def parsed(source: str, read: Callable[[int], Raw]) -> Iterator[Document | DocumentError]:
+    """The Documents in what `read` returns, or the DocumentError reading or parsing raised."""
+    from watchd.formats import MAX_DOCUMENT_BYTES, parse_bytes  # formats imports this module
+
+    try:
+        raw = read(MAX_DOCUMENT_BYTES)
+        docs: list[Document | DocumentError] = [
+            *parse_bytes(raw.data, source, content_type=raw.content_type, url=raw.url)
+        ]
+    except DocumentError as error:
+        docs = [error]
+    return iter(docs)
+
+
+# HTTP
+
+
+def http_client(timeout: float) -> httpx.Client:
+    return httpx.Client(
+        timeout=timeout,
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        headers={"User-Agent": USER_AGENT},
+    )
+
+
+def fetch(client: httpx.Client, url: str, limit: int, timeout: float) -> Raw:
+    """The body of `url`, cut off with a DocumentError past `limit` decoded bytes."""
+    try:
+        with client.stream("GET", url) as response:
+            check_status(response, url)
+            data = read_body(response, url, limit, time.monotonic() + timeout)
+            return Raw(data, response.headers.get("content-type"), str(response.url))
+    except httpx.TimeoutException:
+        raise DocumentError(url, f"timed out after {timeout:g} s") from None
+    except httpx.TooManyRedirects:
+        raise DocumentError(url, f"more than {MAX_REDIRECTS} redirects") from None
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
+        raise DocumentError(url, f"could not fetch: {str(error) or type(error).__name__}") from None
+
+
+def check_status(response: httpx.Response, url: str) -> None:
+    if response.status_code >= 400:
+        reason = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+        raise DocumentError(url, reason)
+
+
+def read_body(response: httpx.Response, url: str, limit: int, deadline: float) -> bytes:
+    """The decoded body, stopped once it is larger than `limit` or past `deadline`."""
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > limit:
+            mib = limit // (1024 * 1024)
+            raise DocumentError(url, f"response is larger than the {mib} MiB limit")
+        if time.monotonic() > deadline:
+            raise httpx.ReadTimeout("body took too long", request=response.request)
+    return bytes(body)

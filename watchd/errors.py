@@ -1,0 +1,66 @@
+"""Errors, and where in an input file they were found.
+
+The tree::
+
+    WatchdError
+    ├── RuleError            one problem in a rule or lexicon file, with its Location
+    ├── RuleErrors           all problems of a rule set, collected before failing
+    └── DocumentError        a document that cannot be read (binary, undecodable, too big)
+
+Only the CLI turns these into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """A place in an input file; line and col count from 1."""
+
+    path: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.path
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+class WatchdError(Exception):
+    """The root of every error watchd raises on purpose."""
+
+
+class RuleError(WatchdError):
+    """One problem in a rule or lexicon file."""
+
+    def __init__(self, location: Location, message: str) -> None:
+        super().__init__(f"{location}: {message}")
+        self.location = location
+        self.message = message
+
+
+class RuleErrors(WatchdError):
+    """Every problem found in a rule set; raised once, after all files were read."""
+
+    def __init__(self, errors: Iterable[RuleError]) -> None:
+        self.errors = sorted(errors, key=lambda e: (e.location, e.message))
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+    def __iter__(self) -> Iterator[RuleError]:
+        return iter(self.errors)
+
+    def __len__(self) -> int:
+        return len(self.errors)
+
+
+class DocumentError(WatchdError):
+    """A document that cannot be matched; says which and why."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason

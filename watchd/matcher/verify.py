@@ -1,0 +1,176 @@
+"""Verification: a candidate rule's condition evaluated on token spans in one window.
+
+A window is a token range [lo, hi): a sentence, a paragraph, the whole text or a run of
+N words. `evaluate` returns the slots that satisfied the condition, or None.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import permutations
+
+from watchd.matcher.automaton import Occurrences, Span
+from watchd.rules.conditions import All, AnyOf, Condition, Event, Near, Not, NOf, TermRef
+from watchd.text import Analysis
+
+Slot = tuple[str, Span]
+NEGATORS = frozenset(
+    "not never neither nor cannot without refuse refuses refused refusing decline declines "
+    "declined declining deny denies denied denying fail fails failed failing".split()
+)
+NEGATION_REACH = 3  # a negator this many words before the verb negates it
+PASSIVE_REACH = 4  # "criticized on Monday by": at most this many words from verb to "by"
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    lo: int
+    hi: int
+
+
+def evaluate(
+    condition: Condition, found: Occurrences, analysis: Analysis, window: Window
+) -> list[Slot] | None:
+    """The slots that make `condition` true inside `window`, or None."""
+    if isinstance(condition, TermRef):
+        span = next(spans_in(found, condition.key, window), None)
+        return [(condition.slot, span)] if span else None
+    if isinstance(condition, All):
+        return _all(condition.children, found, analysis, window)
+    if isinstance(condition, AnyOf):
+        return _count(condition.children, 1, found, analysis, window)
+    if isinstance(condition, NOf):
+        return _count(condition.children, condition.n, found, analysis, window)
+    if isinstance(condition, Not):
+        return None if evaluate(condition.child, found, analysis, window) is not None else []
+    if isinstance(condition, Near):
+        return _near(condition, found, window)
+    return _event(condition, found, analysis, window)
+
+
+def spans_in(found: Occurrences, key: str, window: Window) -> Iterator[Span]:
+    spans = found.get(key)
+    if not spans:
+        return
+    for i in range(bisect_left(spans, (window.lo, -1)), len(spans)):
+        span = spans[i]
+        if span[0] >= window.hi:
+            return
+        if span[1] <= window.hi:
+            yield span
+
+
+def _all(
+    children: tuple[Condition, ...], found: Occurrences, analysis: Analysis, window: Window
+) -> list[Slot] | None:
+    slots: list[Slot] = []
+    for child in children:
+        result = evaluate(child, found, analysis, window)
+        if result is None:
+            return None
+        slots += result
+    return slots
+
+
+def _count(
+    children: tuple[Condition, ...], n: int, found: Occurrences, analysis: Analysis, window: Window
+) -> list[Slot] | None:
+    slots: list[Slot] = []
+    held = 0
+    for child in children:
+        result = evaluate(child, found, analysis, window)
+        if result is not None:
+            held += 1
+            slots += result
+    return slots if held >= n else None
+
+
+def _near(near: Near, found: Occurrences, window: Window) -> list[Slot] | None:
+    lists = [list(spans_in(found, t.key, window)) for t in near.terms]
+    if not all(lists):
+        return None
+    orders = [tuple(range(len(lists)))] if near.ordered else permutations(range(len(lists)))
+    for order in orders:
+        chain = _chain([lists[i] for i in order], near.gap)
+        if chain:
+            return [(near.terms[i].slot, span) for i, span in zip(order, chain, strict=True)]
+    return None
+
+
+def _chain(lists: list[list[Span]], gap: int) -> list[Span] | None:
+    """One span from each list, in this order, each at most `gap` words after the last."""
+    for first in lists[0]:
+        chain = [first]
+        for spans in lists[1:]:
+            following = [s for s in spans if 0 <= s[0] - chain[-1][1] <= gap]
+            if not following:
+                break
+            chain.append(following[0])
+        else:
+            return chain
+    return None
+
+
+def _event(
+    event: Event, found: Occurrences, analysis: Analysis, window: Window
+) -> list[Slot] | None:
+    actors = _optional(found, event.actor, window)
+    targets = _optional(found, event.target, window)
+    for verb in spans_in(found, event.verb.key, window):
+        if _negated(analysis, verb, window):
+            continue
+        for actor in actors:
+            for target in targets:
+                if _arranged(analysis, actor, verb, target):
+                    return _event_slots(event, actor, verb, target)
+    return None
+
+
+def _optional(found: Occurrences, term: TermRef | None, window: Window) -> list[Span | None]:
+    if term is None:
+        return [None]
+    return list(spans_in(found, term.key, window))
+
+
+def _event_slots(event: Event, actor: Span | None, verb: Span, target: Span | None) -> list[Slot]:
+    slots: list[Slot] = []
+    if event.actor and actor:
+        slots.append(("actor", actor))
+    slots.append(("verb", verb))
+    if event.target and target:
+        slots.append(("target", target))
+    return slots
+
+
+def _arranged(analysis: Analysis, actor: Span | None, verb: Span, target: Span | None) -> bool:
+    """Actor, verb, target in active order, or passive: target ... verb "by" actor."""
+    if _overlap(actor, verb) or _overlap(target, verb) or _overlap(actor, target):
+        return False
+    if actor is None:
+        return True
+    if actor[1] <= verb[0]:
+        return target is None or target[0] >= verb[1]
+    return _by_actor(analysis, verb, actor)
+
+
+def _by_actor(analysis: Analysis, verb: Span, actor: Span) -> bool:
+    """ "criticized (on Monday) by (Iran's) Shamkhani": a "by" close after the verb."""
+    for i in range(verb[1], min(verb[1] + PASSIVE_REACH + 1, actor[0])):
+        if analysis.norms[i] == "by":
+            return actor[0] - i <= PASSIVE_REACH
+    return False
+
+
+def _overlap(a: Span | None, b: Span | None) -> bool:
+    return a is not None and b is not None and a[0] < b[1] and b[0] < a[1]
+
+
+def _negated(analysis: Analysis, verb: Span, window: Window) -> bool:
+    """ "did not criticize", "refused to condemn", "no criticism"."""
+    norms = analysis.norms
+    start = max(window.lo, verb[0] - NEGATION_REACH)
+    if verb[0] > window.lo and norms[verb[0] - 1] == "no":
+        return True
+    return any(norms[i] in NEGATORS or norms[i].endswith("n't") for i in range(start, verb[0]))

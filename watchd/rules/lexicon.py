@@ -1,0 +1,110 @@
+"""The lexicon: entities, verb classes and lists, and the terms they compile to."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from watchd.rules.inflect import noun_forms, phrase_forms, verb_forms
+from watchd.rules.models import Entity, Verb, WordList
+from watchd.rules.terms import Pattern, Term, literal_patterns, name_patterns, role_pattern
+from watchd.text import tokens
+
+Words = tuple[str, ...]
+
+
+@dataclass
+class Lexicon:
+    entities: dict[str, Entity] = field(default_factory=dict)
+    verbs: dict[str, Verb] = field(default_factory=dict)
+    lists: dict[str, WordList] = field(default_factory=dict)
+
+    def closure(self, entity_id: str) -> list[str]:
+        """The entity and, recursively, its members; each once, cycles cut."""
+        seen: dict[str, None] = {}
+        stack = [entity_id]
+        while stack:
+            current = stack.pop()
+            if current in seen or current not in self.entities:
+                continue
+            seen[current] = None
+            stack.extend(reversed(self.entities[current].members))
+        return list(seen)
+
+    def names(self, entity_id: str) -> list[str]:
+        """Every written form of one entity, without its members."""
+        entity = self.entities[entity_id]
+        return [*entity.names, *entity.spellings, *entity.scripts, *entity.adjectives]
+
+    def entity_term(self, entity_id: str) -> Term:
+        family = self.closure(entity_id)
+        patterns = [p for member in family for p in name_patterns(self.names(member))]
+        roles = [role_pattern(r.name, r.start, r.end) for r in self.entities[entity_id].roles]
+        blockers = self._blockers(patterns, set(family))
+        return Term(f"@{entity_id}", "entity", _unique([*patterns, *roles]), blockers=blockers)
+
+    def verb_term(self, verb_id: str) -> Term:
+        return Term(f"%{verb_id}", "verb", _unique(_pattern(f) for f in self.verb_forms(verb_id)))
+
+    def verb_forms(self, verb_id: str) -> list[str]:
+        verb = self.verbs[verb_id]
+        forms = [f for lemma in verb.lemmas for f in verb_forms(lemma, verb.irregular.get(lemma, []))]
+        forms += [f for phrase in verb.phrases for f in phrase_forms(phrase)]
+        forms += [f for noun in verb.nouns for f in noun_forms(noun)]
+        return forms
+
+    def list_term(self, list_id: str) -> Term:
+        items = self.lists[list_id].items
+        return Term(f"${list_id}", "list", _unique(p for i in items for p in literal_patterns(i)))
+
+    @cached_property
+    def headline_index(self) -> dict[Words, tuple[str, str]]:
+        """Folded word sequences a headline may use, to ("entity" | "verb" | "noun", id)."""
+        index: dict[Words, tuple[str, str]] = {}
+        for verb_id, verb in self.verbs.items():
+            for noun in verb.nouns:
+                for form in noun_forms(noun):
+                    index.setdefault(tuple(tokens(form)), ("noun", verb_id))
+            for form in self.verb_forms(verb_id):
+                index.setdefault(tuple(tokens(form)), ("verb", verb_id))
+        for entity_id in self.entities:
+            for name in self.names(entity_id):
+                index[tuple(tokens(name.split("|")[0]))] = ("entity", entity_id)
+        return index
+
+    @cached_property
+    def _names_by_word(self) -> dict[str, list[tuple[Words, str]]]:
+        """Every entity name, indexed by each of its words, for finding longer names."""
+        table: dict[str, list[tuple[Words, str]]] = defaultdict(list)
+        for entity_id in self.entities:
+            for name in self.names(entity_id):
+                words = tuple(tokens(name.split("|")[0]))
+                for word in set(words):
+                    table[word].append((words, entity_id))
+        return table
+
+    def _blockers(self, patterns: list[Pattern], family: set[str]) -> tuple[Pattern, ...]:
+        """Longer names of other entities that contain one of these names ("Supreme
+        National Security Council" holds "Security Council"): inside them, ours does not count."""
+        found: dict[Words, None] = {}
+        for pattern in patterns:
+            for words, owner in self._names_by_word.get(pattern.words[0], []):
+                longer = len(words) > len(pattern.words)
+                if longer and owner not in family and _contains(words, pattern.words):
+                    found[words] = None
+        return tuple(Pattern(words) for words in found)
+
+
+def _contains(longer: Words, shorter: Words) -> bool:
+    size = len(shorter)
+    return any(longer[i : i + size] == shorter for i in range(len(longer) - size + 1))
+
+
+def _pattern(form: str) -> Pattern:
+    return Pattern(tuple(tokens(form)))
+
+
+def _unique(patterns: Iterator[Pattern] | list[Pattern]) -> tuple[Pattern, ...]:
+    return tuple(dict.fromkeys(p for p in patterns if p.words))

@@ -1,0 +1,93 @@
+"""The models of rule and lexicon files, as written in YAML.
+
+YAML keys equal field names. Every model forbids unknown keys so that a typo is an error
+with its location, not a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+Text = Annotated[str, StringConstraints(min_length=1)]
+Severity = Literal["info", "low", "medium", "high", "critical"]
+FieldName = Literal["title", "text", "lead"]
+Scope = Literal["sentence", "paragraph", "document"] | Annotated[int, Field(ge=1, le=1000)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Role(Model):
+    """A title that names the entity only while held, and only once the entity was named."""
+
+    name: Text
+    start: date | None = None
+    end: date | None = None
+
+
+class Entity(Model):
+    id: Id
+    kind: str = ""
+    names: list[Text] = Field(min_length=1)
+    spellings: list[Text] = []
+    scripts: list[Text] = []
+    adjectives: list[Text] = []
+    members: list[Id] = []
+    roles: list[Role] = []
+    codes: dict[str, str] = {}
+    note: str = ""
+
+
+class Verb(Model):
+    """A verb class: every lemma in every inflection, plus phrases and nouns."""
+
+    id: Id
+    lemmas: list[Text] = Field(min_length=1)
+    irregular: dict[str, list[Text]] = {}
+    phrases: list[Text] = []
+    nouns: list[Text] = []
+    codes: dict[str, list[str]] = {}
+    note: str = ""
+
+
+class WordList(Model):
+    id: Id
+    items: list[Text] = Field(min_length=1)
+    note: str = ""
+
+
+class Examples(Model):
+    match: list[Text] = []
+    no_match: list[Text] = []
+
+
+class Rule(Model):
+    id: Id
+    title: str = ""
+    watch: str | None = None
+    when: Any = None
+    unless: Any = None
+    within: Scope = "sentence"
+    fields: list[FieldName] = ["title", "text"]
+    severity: Severity = "medium"
+    tags: list[str] = []
+    notify: list[str] = []
+    throttle: str | None = None
+    digest: str | None = None
+    sources: list[str] = []
+    examples: Examples = Examples()
+    note: str = ""
+
+
+class RuleFile(Model):
+    """One YAML file: any of rules and the three lexicon sections."""
+
+    rules: list[Rule] = []
+    entities: list[Entity] = []
+    verbs: list[Verb] = []
+    lists: list[WordList] = []

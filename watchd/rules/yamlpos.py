@@ -1,0 +1,148 @@
+"""YAML with positions: plain data plus where each value and key was written.
+
+`yaml.compose` keeps node marks; the data is built from the nodes here so that a path
+such as ("rules", 3, "watch") maps back to its line and column. pydantic validation
+errors are mapped through the same paths into located `RuleError`s.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from watchd.errors import Location, RuleError
+
+Key = str | int
+YamlPath = tuple[Key, ...]
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass
+class Positions:
+    """Where each value (and each mapping key) of one file was written."""
+
+    path: str
+    values: dict[YamlPath, Location] = field(default_factory=dict)
+    keys: dict[YamlPath, Location] = field(default_factory=dict)
+
+    def at(self, where: YamlPath, *, key: bool = False) -> Location:
+        """The location of `where`, or of its nearest written ancestor."""
+        table = self.keys if key else self.values
+        for end in range(len(where), -1, -1):
+            found = table.get(where[:end]) or self.values.get(where[:end])
+            if found:
+                return found
+        return Location(self.path, 1, 1)
+
+
+def load_yaml(path: Path, text: str) -> tuple[Any, Positions]:
+    """Parse one YAML document; raises RuleError with the position of a syntax error."""
+    positions = Positions(str(path))
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = _mark(positions.path, mark) if mark else Location(positions.path, 1, 1)
+        raise RuleError(where, f"invalid YAML: {error.problem or error.context}") from None
+    if node is None:
+        return None, positions
+    return _build(node, (), positions), positions
+
+
+def _mark(path: str, mark: Any) -> Location:
+    return Location(path, mark.line + 1, mark.column + 1)
+
+
+def _build(node: yaml.Node, where: YamlPath, positions: Positions) -> Any:
+    positions.values[where] = _mark(positions.path, node.start_mark)
+    if isinstance(node, yaml.MappingNode):
+        return _build_mapping(node, where, positions)
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, (*where, i), positions) for i, item in enumerate(node.value)]
+    return yaml.constructor.SafeConstructor().construct_object(node)
+
+
+def _build_mapping(node: yaml.MappingNode, where: YamlPath, positions: Positions) -> Any:
+    result: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = yaml.constructor.SafeConstructor().construct_object(key_node)
+        if not isinstance(key, str | int):
+            key = str(key)
+        here = (*where, key)
+        if key in result:
+            first = positions.keys[here]
+            raise RuleError(
+                _mark(positions.path, key_node.start_mark),
+                f"duplicate key {key!r} (first written at line {first.line}); remove one",
+            )
+        positions.keys[here] = _mark(positions.path, key_node.start_mark)
+        result[key] = _build(value_node, here, positions)
+    return result
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate(
+    model: type[M], data: Any, where: YamlPath, positions: Positions
+) -> tuple[M | None, list[RuleError]]:
+    """Validate `data` found at `where`; every problem becomes a located RuleError."""
+    try:
+        return model.model_validate(data), []
+    except ValidationError as error:
+        problems = [_problem(model, where, item, positions) for item in error.errors()]
+        return None, problems
+
+
+def _problem(model: type[BaseModel], where: YamlPath, item: Any, positions: Positions) -> RuleError:
+    loc = tuple(part for part in item["loc"] if isinstance(part, str | int))
+    full = (*where, *loc)
+    kind = item["type"]
+    if kind == "extra_forbidden":
+        known = _field_names(model, loc[:-1])
+        hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        fix = f"did you mean {hint[0]!r}?" if hint else f"known keys: {', '.join(known)}"
+        return RuleError(positions.at(full, key=True), f"unknown key {loc[-1]!r} ({fix})")
+    if kind == "missing":
+        return RuleError(positions.at(full[:-1]), f"missing key {loc[-1]!r}; add it")
+    name = f"{loc[-1]!r}: " if loc and isinstance(loc[-1], str) else ""
+    message = item["msg"][0].lower() + item["msg"][1:]
+    return RuleError(positions.at(full), f"{name}{message}, got {item['input']!r}")
+
+
+def _field_names(model: type[BaseModel], loc: YamlPath) -> list[str]:
+    """The keys allowed at `loc` inside `model`, following fields and list items."""
+    current: Any = model
+    for part in loc:
+        current = _step(current, part)
+    inner = _model_in(current)
+    return list(inner.model_fields) if inner is not None else []
+
+
+def _step(annotation: Any, part: Key) -> Any:
+    if isinstance(part, int):
+        args = typing.get_args(annotation)
+        return args[0] if args else None
+    inner = _model_in(annotation)
+    if inner is None or part not in inner.model_fields:
+        return None
+    return inner.model_fields[part].annotation
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model an annotation names, directly or inside `X | None`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None

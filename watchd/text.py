@@ -1,0 +1,184 @@
+"""Text analysis: folded tokens with offsets, sentences and paragraphs.
+
+A text is cut once into surface tokens; their folded forms are joined by single spaces
+into `Analysis.joined`, the string the presearch automaton runs over, so a pattern
+written as " w1 w2 " can only match whole tokens. Character offsets into the original
+text, sentences and paragraphs are computed on first use: most documents never need them.
+
+Folding: quotes and dashes to ASCII, Latin letters without their accents, lower case, a
+possessive 's dropped ("Moscow's" -> "moscow"). Folding keeps every character in place, so
+a folded token has the length of its surface token (before the possessive is dropped).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from functools import cached_property
+from itertools import accumulate
+
+TOKEN_RE = re.compile(
+    r"(?:\w\.){2,}(?!\w)"  # dotted acronyms: U.S., U.N., e.g.
+    r"|\d+(?:[.,:]\d+)+"  # decimals, thousands, times: 3.5, 10,000, 10:30
+    r"|\w+(?:[-‐‑'’&]\w+)*"  # words, hyphenated compounds, contractions, possessives
+    r"|[.!?]+"  # sentence punctuation
+    r"|\n(?=[ \t\r]*\n)"  # a blank line: the end of a paragraph
+)
+PARAGRAPH = "\n"
+SENTENCE_END = frozenset(".!?")
+# After these, a full stop never ends a sentence.
+TITLES = frozenset(
+    "mr mrs ms dr prof gen col lt sgt capt cmdr adm gov sen rep rev st sr jr hon pres maj brig "
+    "cpl pvt supt insp det amb vs approx cf ca".split()
+)
+# After these, a full stop followed by a number does not end a sentence ("No. 2", "Jan. 5").
+NUMBERED = frozenset(
+    "no nos vol art fig p pp ch sec para jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+CLOSERS = "\"'”’)]»"
+OPENERS = "\"'“‘([«"
+
+
+def _fold_table() -> dict[int, str]:
+    table = {ord(c): "'" for c in "‘’‛ʼ`´′"}
+    table.update({ord(c): '"' for c in "“”„‟″«»"})
+    table.update({ord(c): "-" for c in "‐‑‒–—―−"})
+    table.update({ord(c): " " for c in "\u00a0\u2007\u202f"})
+    table[0x130] = "i"  # the one letter whose lower case has two characters
+    for code in range(0xC0, 0x250):
+        base = unicodedata.normalize("NFD", chr(code))[0]
+        if base.isascii() and base.isalpha():
+            table[code] = base
+    return table
+
+
+FOLD_TABLE = _fold_table()
+
+
+def fold(text: str) -> str:
+    """Quotes, dashes and accents folded, lower case; same length as `text`."""
+    return text.translate(FOLD_TABLE).lower()
+
+
+def strip_possessive(token: str) -> str:
+    if len(token) > 2 and token[-2] in "'’" and token[-1] in "sS":
+        return token[:-2]
+    return token
+
+
+def tokens(text: str) -> list[str]:
+    """The folded word tokens of a phrase, as the automaton sees them."""
+    return [strip_possessive(fold(t)) for t in TOKEN_RE.findall(text) if t[0] != PARAGRAPH]
+
+
+def surface_tokens(text: str) -> list[str]:
+    """The tokens of a phrase as written (possessive dropped), for case-sensitive names."""
+    return [strip_possessive(t) for t in TOKEN_RE.findall(text) if t[0] != PARAGRAPH]
+
+
+class Analysis:
+    """One text, cut once and shared by every rule that looks at it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words: list[str] = TOKEN_RE.findall(text)
+        folded = fold(" ".join(self.words)).replace("'s ", " ")
+        if folded.endswith("'s") and self.words and len(self.words[-1]) > 2:
+            folded = folded[:-2]
+        self.norms: list[str] = folded.split(" ") if self.words else []
+        self.joined = f" {folded} "
+        self.starts: list[int] = list(accumulate((len(n) + 1 for n in self.norms), initial=1))
+        self.starts.pop()
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def token_at(self, position: int) -> int:
+        """The index of the token that holds `position` of `joined`."""
+        return bisect_right(self.starts, position) - 1
+
+    @cached_property
+    def spans(self) -> list[tuple[int, int]]:
+        """Character offsets of each token in the original text."""
+        return [m.span() for m in TOKEN_RE.finditer(self.text)]
+
+    @cached_property
+    def sentence_starts(self) -> list[int]:
+        """Token indices where sentences begin; the first is always 0."""
+        starts = [0]
+        for index in self._boundaries():
+            if self._ends_sentence(index) and self._starts_text(index + 1):
+                starts.append(index + 1)
+        return starts
+
+    @cached_property
+    def paragraph_starts(self) -> list[int]:
+        ends = [i for i in self._boundaries() if self.words[i] == PARAGRAPH]
+        return [0] + [i + 1 for i in ends if self._starts_text(i + 1)]
+
+    def _starts_text(self, index: int) -> bool:
+        return index < len(self.words) and self.words[index] != PARAGRAPH
+
+    def _boundaries(self) -> list[int]:
+        return [self.token_at(m.start() + 1) for m in _BOUNDARY_RE.finditer(self.joined)]
+
+    def _ends_sentence(self, index: int) -> bool:
+        word = self.words[index]
+        if word == PARAGRAPH:
+            return True
+        following = self.words[index + 1] if index + 1 < len(self.words) else ""
+        if following[:1].islower():
+            return False
+        if word != "." or index == 0:
+            return True
+        previous = self.norms[index - 1]
+        if previous in TITLES:
+            return False
+        return not (previous in NUMBERED and following[:1].isdigit())
+
+    def sentence_of(self, token: int) -> int:
+        return bisect_right(self.sentence_starts, token) - 1
+
+    def paragraph_of(self, token: int) -> int:
+        return bisect_right(self.paragraph_starts, token) - 1
+
+    def sentence_range(self, sentence: int) -> tuple[int, int]:
+        """Token range [start, end) of a sentence."""
+        return _range(self.sentence_starts, sentence, len(self.words))
+
+    def paragraph_range(self, paragraph: int) -> tuple[int, int]:
+        return _range(self.paragraph_starts, paragraph, len(self.words))
+
+    def char_span(self, first: int, end: int) -> tuple[int, int]:
+        """Character offsets covering tokens [first, end), closing quotes included."""
+        spans = self.spans
+        while end > first + 1 and self.words[end - 1] == PARAGRAPH:
+            end -= 1
+        start, stop = spans[first][0], spans[end - 1][1]
+        while start > 0 and self.text[start - 1] in OPENERS:
+            start -= 1
+        while stop < len(self.text) and self.text[stop] in CLOSERS:
+            stop += 1
+        return start, stop
+
+
+def _range(starts: list[int], index: int, total: int) -> tuple[int, int]:
+    end = starts[index + 1] if index + 1 < len(starts) else total
+    return starts[index], end
+
+
+_BOUNDARY_RE = re.compile(r" (?:[.!?]+|\n)(?= )")
+
+
+
+# Words a headline drops; an all-capitals name that folds to one of these ("US", "WHO", "IT")
+# is matched case-sensitively.
+STOP_WORDS = frozenset(
+    "a an the of on in at to for from by with about against over under into onto upon as "
+    "and or but nor so yet if than then that this these those there here who whom whose which "
+    "what when where why how is are was were be been being am do does did has have had will "
+    "would shall should may might can could must it its it's he him his she her hers they them "
+    "their theirs we us our ours you your yours i me my mine after before during since until "
+    "while amid among between through via per not no new says said".split()
+)
