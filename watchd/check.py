@@ -22,7 +22,10 @@ def run_examples(ruleset: RuleSet, matcher: Matcher | None = None) -> ExampleRep
     failures: list[RuleError] = []
     count = 0
     for rule in ruleset.rules:
-        for expected, texts in (("match", rule.examples.match), ("no_match", rule.examples.no_match)):
+        for expected, texts in (
+            ("match", rule.examples.match),
+            ("no_match", rule.examples.no_match),
+        ):
             for n, text in enumerate(texts):
                 count += 1
                 failure = _check(matcher, rule, text, expected == "match")

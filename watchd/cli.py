@@ -51,7 +51,14 @@ def check(paths: tuple[Path, ...]) -> None:
 
 
 @main.command()
-@click.option("--rules", "rule_paths", multiple=True, required=True, type=click.Path(path_type=Path), help="Rule file or folder (repeatable).")
+@click.option(
+    "--rules",
+    "rule_paths",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Rule file or folder (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit per line.")
 @click.argument("inputs", nargs=-1, required=True)
 def match(rule_paths: tuple[Path, ...], as_json: bool, inputs: tuple[str, ...]) -> None:
@@ -73,7 +80,14 @@ def match(rule_paths: tuple[Path, ...], as_json: bool, inputs: tuple[str, ...]) 
 
 
 @main.command()
-@click.option("--rules", "rule_paths", multiple=True, required=True, type=click.Path(path_type=Path), help="Rule file or folder (repeatable).")
+@click.option(
+    "--rules",
+    "rule_paths",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Rule file or folder (repeatable).",
+)
 @click.argument("rule_id")
 @click.argument("inputs", nargs=-1)
 def explain(rule_paths: tuple[Path, ...], rule_id: str, inputs: tuple[str, ...]) -> None:
@@ -82,7 +96,9 @@ def explain(rule_paths: tuple[Path, ...], rule_id: str, inputs: tuple[str, ...])
     rule = ruleset.rule(rule_id)
     if rule is None:
         known = ", ".join(r.id for r in ruleset.rules[:20])
-        raise click.UsageError(f"no rule {rule_id!r} in {', '.join(map(str, rule_paths))}; rules: {known}")
+        raise click.UsageError(
+            f"no rule {rule_id!r} in {', '.join(map(str, rule_paths))}; rules: {known}"
+        )
     click.echo("\n".join(describe(rule, ruleset)))
     matcher = Matcher(ruleset) if inputs else None
     for item in read_inputs(inputs):
@@ -106,7 +122,9 @@ def _load(paths: Sequence[Path]) -> RuleSet:
         for error in errors:
             click.echo(str(error), err=True)
         count = len(errors)
-        click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was loaded", err=True)
+        click.echo(
+            f"{count} problem{'s' if count != 1 else ''} found; nothing was loaded", err=True
+        )
         sys.exit(1)
 
 

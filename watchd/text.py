@@ -171,7 +171,6 @@ def _range(starts: list[int], index: int, total: int) -> tuple[int, int]:
 _BOUNDARY_RE = re.compile(r" (?:[.!?]+|\n)(?= )")
 
 
-
 # Words a headline drops; an all-capitals name that folds to one of these ("US", "WHO", "IT")
 # is matched case-sensitively.
 STOP_WORDS = frozenset(

@@ -28,8 +28,15 @@ REGEX_TIMEOUT = 0.2
 class Automaton:
     """All patterns of a rule set's terms; `scan` finds each term's token spans."""
 
-    def __init__(self, terms: dict[str, Term], regexes: dict[str, regex.Pattern[str]]) -> None:
+    def __init__(
+        self,
+        terms: dict[str, Term],
+        regexes: dict[str, regex.Pattern[str]],
+        names: frozenset[str] = frozenset(),
+    ) -> None:
         self.regexes = regexes
+        self.names = names
+        self.parts = _one_word_names(terms)
         self.size = 0
         self._automaton: Any = ahocorasick.Automaton()
         for key, entries in _table(terms).items():
@@ -58,15 +65,51 @@ class Automaton:
                     special.append((term, kind, pattern, span))
         if special:
             _resolve(found, special, analysis, published)
+        if self.parts and "-" in analysis.joined:
+            self._scan_pairs(found, analysis)
         self._scan_regexes(found, analysis)
         for spans in found.values():
             spans.sort()
         return found
 
+    def _scan_pairs(self, found: Occurrences, analysis: Analysis) -> None:
+        """ "US-China talks", "Russia-Ukraine war": a compound of names counts as each name.
+        A compound with any other part ("pro-Assad", "Secretary-General") stays one word."""
+        for match in _COMPOUND.finditer(analysis.joined):
+            folded = [strip_possessive(part) for part in match.group().split("-")]
+            if not all(part in self.names for part in folded):
+                continue
+            token = analysis.token_at(match.start())
+            surface = analysis.words[token].split("-")
+            keys = {
+                k for pair in zip(folded, surface, strict=False) for k in self._part_keys(*pair)
+            }
+            for key in keys:
+                found[key].append((token, token + 1))
+
+    def _part_keys(self, folded: str, surface: str) -> list[str]:
+        names = self.parts.get(folded, ())
+        return [key for key, cased in names if cased is None or cased == strip_possessive(surface)]
+
     def _scan_regexes(self, found: Occurrences, analysis: Analysis) -> None:
         for key, compiled in self.regexes.items():
             for match in _regex_matches(compiled, analysis.text):
                 found[key].append(_token_span(analysis, match.start(), match.end()))
+
+
+_COMPOUND = regex.compile(r"(?<= )[^ -]+(?:-[^ -]+)+(?= )")
+
+
+def _one_word_names(terms: dict[str, Term]) -> dict[str, list[tuple[str, str | None]]]:
+    """One-word entity names, folded, to (term, surface when case matters)."""
+    table: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+    for key, term in terms.items():
+        if term.kind != "entity":
+            continue
+        for pattern in term.patterns:
+            if len(pattern.words) == 1 and not pattern.role and not pattern.prefix:
+                table[pattern.words[0]].append((key, pattern.cased[0] if pattern.cased else None))
+    return table
 
 
 def _table(terms: dict[str, Term]) -> dict[str, list[tuple[str, str, Pattern]]]:

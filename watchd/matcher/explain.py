@@ -14,8 +14,8 @@ from watchd.rules.conditions import (
     Condition,
     Event,
     Near,
-    Not,
     NOf,
+    Not,
     TermRef,
     required,
     term_refs,
@@ -57,7 +57,11 @@ def _within(rule: CompiledRule) -> str:
 def _tree(condition: Condition, depth: int) -> list[str]:
     pad = INDENT * depth
     if isinstance(condition, TermRef):
-        label = condition.key if condition.slot == condition.key else f"{condition.slot}: {condition.key}"
+        label = (
+            condition.key
+            if condition.slot == condition.key
+            else f"{condition.slot}: {condition.key}"
+        )
         return [f"{pad}{label}"]
     if isinstance(condition, Event):
         head = f"{pad}event: actor VERB target, active or passive (by ...), not negated"
@@ -114,7 +118,9 @@ def _found(rule: CompiledRule, field: Field) -> list[str]:
     return lines
 
 
-def _verdicts(rule: CompiledRule, number: int, field: Field, matcher: Matcher, lines: list[str]) -> bool:
+def _verdicts(
+    rule: CompiledRule, number: int, field: Field, matcher: Matcher, lines: list[str]
+) -> bool:
     if number not in field.candidates:
         lines.append(f"{INDENT * 2}not a candidate: a required term is missing")
         return False
@@ -135,11 +141,18 @@ def _verdict(rule: CompiledRule, field: Field, window: Window) -> str:
         return f"FIRES ({filled})" if filled else "FIRES"
     if evaluate(rule.condition, field.found, field.analysis, window) is not None:
         return "no: the unless: condition holds here"
-    missing = [r.key for r in term_refs(rule.condition) if next(spans_in(field.found, r.key, window), None) is None]
+    missing = [
+        r.key
+        for r in term_refs(rule.condition)
+        if next(spans_in(field.found, r.key, window), None) is None
+    ]
     if missing:
         return f"no: missing {', '.join(dict.fromkeys(missing))}"
     if _has_event(rule.condition):
-        return "no: the terms occur, but not as actor-verb-target (active or passive), or the verb is negated"
+        return (
+            "no: the terms occur, but not as actor-verb-target (active or passive)"
+            " in one clause, or the verb is negated"
+        )
     return "no: the terms occur, but not as the condition requires"
 
 

@@ -32,7 +32,8 @@ class Matcher:
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
         self.rules = ruleset.rules
-        self.automaton = Automaton(ruleset.terms, ruleset.regexes)
+        names = ruleset.lexicon.one_word_names
+        self.automaton = Automaton(ruleset.terms, ruleset.regexes, names)
         self.index = Index.build(self.rules, ruleset.terms)
 
     def match(self, document: Document) -> list[Hit]:
@@ -59,7 +60,9 @@ class Matcher:
         found = self.automaton.scan(analysis, published)
         return Field(name, analysis, found, set(self.index.candidates(found)))
 
-    def _evidence(self, rule: CompiledRule, number: int, fields: dict[str, Field]) -> Iterator[Evidence]:
+    def _evidence(
+        self, rule: CompiledRule, number: int, fields: dict[str, Field]
+    ) -> Iterator[Evidence]:
         seen: set[tuple[str, int]] = set()
         for name in rule.fields:
             field = fields.get("title" if name == "title" else "text")

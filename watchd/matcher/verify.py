@@ -12,13 +12,19 @@ from dataclasses import dataclass
 from itertools import permutations
 
 from watchd.matcher.automaton import Occurrences, Span
-from watchd.rules.conditions import All, AnyOf, Condition, Event, Near, Not, NOf, TermRef
+from watchd.rules.conditions import All, AnyOf, Condition, Event, Near, NOf, Not, TermRef
 from watchd.text import Analysis
 
 Slot = tuple[str, Span]
 NEGATORS = frozenset(
     "not never neither nor cannot without refuse refuses refused refusing decline declines "
     "declined declining deny denies denied denying fail fails failed failing".split()
+)
+# Words that start another clause: actor, verb and target of an event may not be split by one
+# ("Iran met Turkey while Russia watched" is not "Iran meets Russia").
+CLAUSE_BREAKERS = frozenset(
+    "while whereas but although though because when after before since unless until if "
+    "however meanwhile".split()
 )
 NEGATION_REACH = 3  # a negator this many words before the verb negates it
 PASSIVE_REACH = 4  # "criticized on Monday by": at most this many words from verb to "by"
@@ -151,8 +157,14 @@ def _arranged(analysis: Analysis, actor: Span | None, verb: Span, target: Span |
     if actor is None:
         return True
     if actor[1] <= verb[0]:
-        return target is None or target[0] >= verb[1]
+        after = target is None or target[0] >= verb[1]
+        return after and _one_clause(analysis, actor, verb, target)
     return _by_actor(analysis, verb, actor)
+
+
+def _one_clause(analysis: Analysis, actor: Span, verb: Span, target: Span | None) -> bool:
+    end = target[0] if target else verb[0]
+    return not any(analysis.norms[i] in CLAUSE_BREAKERS for i in range(actor[1], end))
 
 
 def _by_actor(analysis: Analysis, verb: Span, actor: Span) -> bool:

@@ -130,7 +130,9 @@ class Parser:
         if isinstance(data, str):
             return self.make_term(data, data, where)
         if not isinstance(data, dict) or not data:
-            raise self._error(where, f"expected a term or a mapping like {{all: [...]}}, got {data!r}")
+            raise self._error(
+                where, f"expected a term or a mapping like {{all: [...]}}, got {data!r}"
+            )
         operator = self._operator(data, where)
         self._check_options(data, operator, where)
         return self._build(operator, data, where)
@@ -142,7 +144,9 @@ class Parser:
         if found:
             raise self._error(where, f"one operator per mapping, found {', '.join(found)}")
         key = next(iter(data))
-        raise self._error((*where, key), f"unknown operator {key!r}{_hint(key, OPERATORS)}", key=True)
+        raise self._error(
+            (*where, key), f"unknown operator {key!r}{_hint(key, OPERATORS)}", key=True
+        )
 
     def _check_options(self, data: dict[str, Any], operator: str, where: YamlPath) -> None:
         allowed = OPERATORS[operator]
@@ -175,7 +179,9 @@ class Parser:
     def _count(self, data: dict[str, Any], where: YamlPath, size: int) -> int:
         n = data.get("n")
         if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= size:
-            raise self._error((*where, "n"), f"'n' must be a whole number from 1 to {size}, got {n!r}")
+            raise self._error(
+                (*where, "n"), f"'n' must be a whole number from 1 to {size}, got {n!r}"
+            )
         return n
 
     def _near(self, children: tuple[Condition, ...], data: dict[str, Any], where: YamlPath) -> Near:
@@ -184,9 +190,13 @@ class Parser:
             raise self._error((*where, "near"), "'near' takes a list of two or more terms")
         gap, ordered = data.get("gap", 5), data.get("ordered", False)
         if not isinstance(gap, int) or isinstance(gap, bool) or not 0 <= gap <= 100:
-            raise self._error((*where, "gap"), f"'gap' must be a number of words, 0 to 100, got {gap!r}")
+            raise self._error(
+                (*where, "gap"), f"'gap' must be a number of words, 0 to 100, got {gap!r}"
+            )
         if not isinstance(ordered, bool):
-            raise self._error((*where, "ordered"), f"'ordered' must be true or false, got {ordered!r}")
+            raise self._error(
+                (*where, "ordered"), f"'ordered' must be true or false, got {ordered!r}"
+            )
         return Near(terms, gap, ordered)
 
     def _event(self, value: Any, where: YamlPath) -> Event:
@@ -194,7 +204,9 @@ class Parser:
             raise self._error(where, "'event' needs a mapping with 'verb' and 'actor' or 'target'")
         for key in value:
             if key not in EVENT_SLOTS:
-                raise self._error((*where, key), f"unknown slot {key!r}{_hint(key, EVENT_SLOTS)}", key=True)
+                raise self._error(
+                    (*where, key), f"unknown slot {key!r}{_hint(key, EVENT_SLOTS)}", key=True
+                )
         slots = {k: self._slot(v, k, (*where, k)) for k, v in value.items()}
         if "actor" not in slots and "target" not in slots:
             raise self._error(where, "'event' needs an 'actor' or a 'target' besides its 'verb'")

@@ -42,15 +42,19 @@ class Lexicon:
         family = self.closure(entity_id)
         patterns = [p for member in family for p in name_patterns(self.names(member))]
         roles = [role_pattern(r.name, r.start, r.end) for r in self.entities[entity_id].roles]
-        blockers = self._blockers(patterns, set(family))
+        blockers = _longer(patterns, self._names_by_word, set(family))
         return Term(f"@{entity_id}", "entity", _unique([*patterns, *roles]), blockers=blockers)
 
     def verb_term(self, verb_id: str) -> Term:
-        return Term(f"%{verb_id}", "verb", _unique(_pattern(f) for f in self.verb_forms(verb_id)))
+        patterns = list(_unique(_pattern(f) for f in self.verb_forms(verb_id)))
+        blockers = _longer(patterns, self._verb_forms_by_word, {verb_id})
+        return Term(f"%{verb_id}", "verb", tuple(patterns), blockers=blockers)
 
     def verb_forms(self, verb_id: str) -> list[str]:
         verb = self.verbs[verb_id]
-        forms = [f for lemma in verb.lemmas for f in verb_forms(lemma, verb.irregular.get(lemma, []))]
+        forms = [
+            f for lemma in verb.lemmas for f in verb_forms(lemma, verb.irregular.get(lemma, []))
+        ]
         forms += [f for phrase in verb.phrases for f in phrase_forms(phrase)]
         forms += [f for noun in verb.nouns for f in noun_forms(noun)]
         return forms
@@ -75,26 +79,44 @@ class Lexicon:
         return index
 
     @cached_property
+    def one_word_names(self) -> frozenset[str]:
+        """Entity names of one word, folded: the parts a compound like "US-China" may have."""
+        return frozenset(w for w, entries in self._names_by_word.items() if (w,) in dict(entries))
+
+    @cached_property
     def _names_by_word(self) -> dict[str, list[tuple[Words, str]]]:
         """Every entity name, indexed by each of its words, for finding longer names."""
-        table: dict[str, list[tuple[Words, str]]] = defaultdict(list)
-        for entity_id in self.entities:
-            for name in self.names(entity_id):
-                words = tuple(tokens(name.split("|")[0]))
-                for word in set(words):
-                    table[word].append((words, entity_id))
-        return table
+        named = ((e, n.split("|")[0]) for e in self.entities for n in self.names(e))
+        return _by_word((tokens(name), entity_id) for entity_id, name in named)
 
-    def _blockers(self, patterns: list[Pattern], family: set[str]) -> tuple[Pattern, ...]:
-        """Longer names of other entities that contain one of these names ("Supreme
-        National Security Council" holds "Security Council"): inside them, ours does not count."""
-        found: dict[Words, None] = {}
-        for pattern in patterns:
-            for words, owner in self._names_by_word.get(pattern.words[0], []):
-                longer = len(words) > len(pattern.words)
-                if longer and owner not in family and _contains(words, pattern.words):
-                    found[words] = None
-        return tuple(Pattern(words) for words in found)
+    @cached_property
+    def _verb_forms_by_word(self) -> dict[str, list[tuple[Words, str]]]:
+        """Every form of every verb class, indexed by each of its words."""
+        forms = ((v, f) for v in self.verbs for f in self.verb_forms(v))
+        return _by_word((tokens(form), verb_id) for verb_id, form in forms)
+
+
+def _by_word(entries: Iterator[tuple[list[str], str]]) -> dict[str, list[tuple[Words, str]]]:
+    table: dict[str, list[tuple[Words, str]]] = defaultdict(list)
+    for words, owner in entries:
+        for word in set(words):
+            table[word].append((tuple(words), owner))
+    return table
+
+
+def _longer(
+    patterns: list[Pattern], table: dict[str, list[tuple[Words, str]]], family: set[str]
+) -> tuple[Pattern, ...]:
+    """Longer phrases of other entries that contain one of these patterns: "Supreme National
+    Security Council" holds "Security Council", "went on strike" holds "strike". Inside
+    them, ours does not count."""
+    found: dict[Words, None] = {}
+    for pattern in patterns:
+        for words, owner in table.get(pattern.words[0], []):
+            longer = len(words) > len(pattern.words)
+            if longer and owner not in family and _contains(words, pattern.words):
+                found[words] = None
+    return tuple(Pattern(words) for words in found)
 
 
 def _contains(longer: Words, shorter: Words) -> bool:

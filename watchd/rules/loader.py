@@ -171,6 +171,7 @@ class Builder:
         self.terms: dict[str, Term] = {}
         self.regexes: dict[str, regex.Pattern[str]] = {}
         self.positions = Positions("")
+        self.term_errors: list[RuleError] = []
 
     def build(self, items: list[Item]) -> RuleSet:
         self._merge(items, Entity, self.lexicon.entities)
@@ -225,11 +226,15 @@ class Builder:
     def _compile(self, item: Item) -> CompiledRule:
         rule: Rule = item.model
         self.positions = item.positions
+        self.term_errors = []
         parser = Parser(item.positions, self.term)
         condition = self._condition(rule, item, parser)
         unless = None
         if rule.unless is not None:
             unless = parser.parse(rule.unless, (*item.where, "unless"))
+        if self.term_errors:
+            self.errors += self.term_errors[1:]
+            raise self.term_errors[0]
         version = hashlib.sha256(rule.model_dump_json().encode()).hexdigest()[:12]
         return CompiledRule(
             id=rule.id,
@@ -259,7 +264,10 @@ class Builder:
         """The term written as `text`, compiled once per rule set."""
         key = text.strip()
         if key not in self.terms:
-            self.terms[key] = self._new_term(key, where)
+            try:
+                self.terms[key] = self._new_term(key, where)
+            except RuleError as error:
+                self.term_errors.append(error)
         return TermRef(key, slot)
 
     def _new_term(self, key: str, where: YamlPath) -> Term:

@@ -9,13 +9,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 Text = Annotated[str, StringConstraints(min_length=1)]
 Severity = Literal["info", "low", "medium", "high", "critical"]
 FieldName = Literal["title", "text", "lead"]
-Scope = Literal["sentence", "paragraph", "document"] | Annotated[int, Field(ge=1, le=1000)]
+Scope = str | int
+SCOPES = ("sentence", "paragraph", "document")
+MAX_WORDS = 1000
 
 
 class Model(BaseModel):
@@ -82,6 +84,16 @@ class Rule(Model):
     sources: list[str] = []
     examples: Examples = Examples()
     note: str = ""
+
+    @field_validator("within", mode="before")
+    @classmethod
+    def _scope(cls, value: Any) -> Any:
+        words = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_WORDS
+        if value in SCOPES or words:
+            return value
+        raise ValueError(
+            f"must be sentence, paragraph, document or a number of words up to {MAX_WORDS}"
+        )
 
 
 class RuleFile(Model):

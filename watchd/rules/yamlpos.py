@@ -112,8 +112,10 @@ def _problem(model: type[BaseModel], where: YamlPath, item: Any, positions: Posi
         return RuleError(positions.at(full, key=True), f"unknown key {loc[-1]!r} ({fix})")
     if kind == "missing":
         return RuleError(positions.at(full[:-1]), f"missing key {loc[-1]!r}; add it")
-    name = f"{loc[-1]!r}: " if loc and isinstance(loc[-1], str) else ""
-    message = item["msg"][0].lower() + item["msg"][1:]
+    key = next((part for part in reversed(loc) if isinstance(part, str)), None)
+    name = f"{key!r}: " if key else ""
+    message = item["msg"].removeprefix("Value error, ")
+    message = message[0].lower() + message[1:]
     return RuleError(positions.at(full), f"{name}{message}, got {item['input']!r}")
 
 
