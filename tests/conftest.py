@@ -4,11 +4,30 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import textwrap
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from watchd.documents import Document
+from watchd.matcher import Matcher
+from watchd.rules import RuleSet, load_rules
+
 LOCAL_HOSTS = {"localhost", ""}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", help="Rewrite golden files from actual output."
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
 
 
 class InternetBlocked(RuntimeError):
@@ -53,3 +72,31 @@ def block_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
     monkeypatch.setattr(socket, "create_connection", guarded_create_connection)
+
+
+def write_rules(folder: Path, text: str, name: str = "rules.yaml") -> Path:
+    """A rule file in `folder` holding `text` (dedented)."""
+    path = folder / name
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def ruleset(tmp_path: Path) -> Callable[[str], RuleSet]:
+    """Compile YAML text, with the default lexicon, into a RuleSet."""
+
+    def build(text: str) -> RuleSet:
+        return load_rules([write_rules(tmp_path, text)])
+
+    return build
+
+
+@pytest.fixture
+def fired(ruleset: Callable[[str], RuleSet]) -> Callable[..., list[str]]:
+    """The ids of the rules in YAML `rules` that fire on `text` (and `title`)."""
+
+    def run(rules: str, text: str, title: str = "", published: datetime | None = None) -> list[str]:
+        document = Document(source="test", text=text, title=title, published=published)
+        return [hit.rule for hit in Matcher(ruleset(rules)).match(document)]
+
+    return run

@@ -17,11 +17,19 @@ from watchd import __version__
 from watchd.check import run_examples
 from watchd.documents import Document, read_inputs
 from watchd.errors import DocumentError, RuleErrors
-from watchd.matcher import Hit, Matcher
+from watchd.matcher import Hit, Matcher, TermHit
 from watchd.matcher.explain import describe, diagnose
 from watchd.rules import RuleSet, load_rules
 
 DEFAULT_RULES = Path("rules")
+rules_option = click.option(
+    "--rules",
+    "rule_paths",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Rule file or folder (repeatable).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -51,14 +59,7 @@ def check(paths: tuple[Path, ...]) -> None:
 
 
 @main.command()
-@click.option(
-    "--rules",
-    "rule_paths",
-    multiple=True,
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Rule file or folder (repeatable).",
-)
+@rules_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit per line.")
 @click.argument("inputs", nargs=-1, required=True)
 def match(rule_paths: tuple[Path, ...], as_json: bool, inputs: tuple[str, ...]) -> None:
@@ -80,14 +81,7 @@ def match(rule_paths: tuple[Path, ...], as_json: bool, inputs: tuple[str, ...]) 
 
 
 @main.command()
-@click.option(
-    "--rules",
-    "rule_paths",
-    multiple=True,
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Rule file or folder (repeatable).",
-)
+@rules_option
 @click.argument("rule_id")
 @click.argument("inputs", nargs=-1)
 def explain(rule_paths: tuple[Path, ...], rule_id: str, inputs: tuple[str, ...]) -> None:
@@ -142,9 +136,9 @@ def _render(hit: Hit) -> str:
     return "\n".join(lines)
 
 
-def _marked(sentence: str, offset: int, terms: Sequence[object]) -> str:
+def _marked(sentence: str, offset: int, terms: Sequence[TermHit]) -> str:
     """The sentence with each matched word set in bold on a terminal, *like this* elsewhere."""
-    spans = sorted({(t.start - offset, t.end - offset) for t in terms})  # type: ignore[attr-defined]
+    spans = sorted({(t.start - offset, t.end - offset) for t in terms})
     tty = sys.stdout.isatty()
     out, last = [], 0
     for start, end in spans:

@@ -119,6 +119,7 @@ def _read_file(path: Path, errors: list[RuleError], *, default: bool) -> list[It
     except RuleError as error:
         errors.append(error)
         return []
+    errors += positions.errors
     if data is None:
         return []
     if not isinstance(data, dict):
@@ -202,7 +203,8 @@ class Builder:
             for n, member in enumerate(item.model.members):
                 where = (*item.where, "members", n)
                 if member not in entities:
-                    message = f"unknown member {member!r}{_hint(member, entities)}"
+                    hint = _hint(member, entities) or " (define it under entities:)"
+                    message = f"unknown member {member!r}{hint}"
                     self.errors.append(RuleError(item.positions.at(where), message))
                 elif item.model.id in self.lexicon.closure(member):
                     message = f"member {member!r} leads back to {item.model.id!r}; remove the cycle"

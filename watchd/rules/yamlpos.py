@@ -31,6 +31,7 @@ class Positions:
     path: str
     values: dict[YamlPath, Location] = field(default_factory=dict)
     keys: dict[YamlPath, Location] = field(default_factory=dict)
+    errors: list[RuleError] = field(default_factory=list)
 
     def at(self, where: YamlPath, *, key: bool = False) -> Location:
         """The location of `where`, or of its nearest written ancestor."""
@@ -48,12 +49,20 @@ def load_yaml(path: Path, text: str) -> tuple[Any, Positions]:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = _mark(positions.path, mark) if mark else Location(positions.path, 1, 1)
-        raise RuleError(where, f"invalid YAML: {error.problem or error.context}") from None
+        raise _syntax_error(positions.path, error) from None
     if node is None:
         return None, positions
     return _build(node, (), positions), positions
+
+
+def _syntax_error(path: str, error: yaml.MarkedYAMLError) -> RuleError:
+    mark = error.problem_mark or error.context_mark
+    where = _mark(path, mark) if mark else Location(path, 1, 1)
+    message = f"invalid YAML: {error.problem or error.context}"
+    if error.context and error.context_mark and error.problem:
+        start = error.context_mark
+        message += f" ({error.context} at line {start.line + 1}, column {start.column + 1})"
+    return RuleError(where, f"{message}; check quotes, colons and indentation")
 
 
 def _mark(path: str, mark: Any) -> Location:
@@ -78,10 +87,9 @@ def _build_mapping(node: yaml.MappingNode, where: YamlPath, positions: Positions
         here = (*where, key)
         if key in result:
             first = positions.keys[here]
-            raise RuleError(
-                _mark(positions.path, key_node.start_mark),
-                f"duplicate key {key!r} (first written at line {first.line}); remove one",
-            )
+            message = f"duplicate key {key!r} (first written at line {first.line}); remove one"
+            positions.errors.append(RuleError(_mark(positions.path, key_node.start_mark), message))
+            continue
         positions.keys[here] = _mark(positions.path, key_node.start_mark)
         result[key] = _build(value_node, here, positions)
     return result
