@@ -54,11 +54,18 @@ def _fold_table() -> dict[int, str]:
 
 
 FOLD_TABLE = _fold_table()
+_FOLDED_CHARS = re.compile("[" + re.escape("".join(map(chr, FOLD_TABLE))) + "]")
+
+
+def _fold_char(match: re.Match[str]) -> str:
+    return FOLD_TABLE[ord(match.group())]
 
 
 def fold(text: str) -> str:
     """Quotes, dashes and accents folded, lower case; same length as `text`."""
-    return text.translate(FOLD_TABLE).lower()
+    if not text.isascii():
+        text = _FOLDED_CHARS.sub(_fold_char, text)
+    return text.lower()
 
 
 def strip_possessive(token: str) -> str:
@@ -88,7 +95,7 @@ class Analysis:
             folded = folded[:-2]
         self.norms: list[str] = folded.split(" ") if self.words else []
         self.joined = f" {folded} "
-        self.starts: list[int] = list(accumulate((len(n) + 1 for n in self.norms), initial=1))
+        self.starts: list[int] = list(accumulate(map(_plus_one, map(len, self.norms)), initial=1))
         self.starts.pop()
 
     def __len__(self) -> int:
@@ -161,6 +168,9 @@ class Analysis:
         while stop < len(self.text) and self.text[stop] in CLOSERS:
             stop += 1
         return start, stop
+
+
+_plus_one = (1).__add__
 
 
 def _range(starts: list[int], index: int, total: int) -> tuple[int, int]:

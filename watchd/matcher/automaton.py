@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -75,11 +76,11 @@ class Automaton:
     def _scan_pairs(self, found: Occurrences, analysis: Analysis) -> None:
         """ "US-China talks", "Russia-Ukraine war": a compound of names counts as each name.
         A compound with any other part ("pro-Assad", "Secretary-General") stays one word."""
-        for match in _COMPOUND.finditer(analysis.joined):
-            folded = [strip_possessive(part) for part in match.group().split("-")]
+        for start, compound in _compounds(analysis.joined):
+            folded = [strip_possessive(part) for part in compound.split("-")]
             if not all(part in self.names for part in folded):
                 continue
-            token = analysis.token_at(match.start())
+            token = analysis.token_at(start)
             surface = analysis.words[token].split("-")
             keys = {
                 k for pair in zip(folded, surface, strict=False) for k in self._part_keys(*pair)
@@ -97,7 +98,14 @@ class Automaton:
                 found[key].append(_token_span(analysis, match.start(), match.end()))
 
 
-_COMPOUND = regex.compile(r"(?<= )[^ -]+(?:-[^ -]+)+(?= )")
+def _compounds(joined: str) -> Iterator[tuple[int, str]]:
+    """Each hyphenated token of a joined string, with its position."""
+    hyphen = joined.find("-")
+    while hyphen != -1:
+        start = joined.rfind(" ", 0, hyphen) + 1
+        end = joined.find(" ", hyphen)
+        yield start, joined[start:end]
+        hyphen = joined.find("-", end)
 
 
 def _one_word_names(terms: dict[str, Term]) -> dict[str, list[tuple[str, str | None]]]:

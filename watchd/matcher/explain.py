@@ -125,9 +125,14 @@ def _verdicts(
         lines.append(f"{INDENT * 2}not a candidate: a required term is missing")
         return False
     lead = "lead" in rule.fields and "text" not in rule.fields
-    everywhere = number in matcher.index.always
+    # Every sentence with any of the rule's terms, not just those the matcher would try.
+    anchor = (
+        frozenset(r.key for r in term_refs(rule.condition))
+        if matcher.index.anchor[number]
+        else frozenset()
+    )
     fired = False
-    for window in windows(rule, field, lead=lead, everywhere=everywhere):
+    for window in windows(rule, field, anchor, lead=lead):
         verdict = _verdict(rule, field, window)
         fired |= verdict.startswith("FIRES")
         lines.append(f"{INDENT * 2}{_scope_text(field, window)}: {verdict}")

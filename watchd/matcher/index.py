@@ -9,8 +9,9 @@ clauses are also met are the candidates. Rules that require nothing are always c
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import KeysView
 from dataclasses import dataclass, field
+from typing import Any
 
 from watchd.rules.conditions import required
 from watchd.rules.loader import CompiledRule
@@ -23,7 +24,10 @@ KIND_WEIGHT = {"literal": 1.0, "list": 1.0, "entity": 4.0, "verb": 10.0, "regex"
 @dataclass
 class Index:
     anchors: dict[str, list[int]] = field(default_factory=dict)
-    clauses: list[list[frozenset[str]]] = field(default_factory=list)
+    # Per rule: the terms that must all occur, and the clauses of several terms.
+    needs: list[frozenset[str]] = field(default_factory=list)
+    choices: list[list[frozenset[str]]] = field(default_factory=list)
+    anchor: list[frozenset[str]] = field(default_factory=list)
     always: list[int] = field(default_factory=list)
 
     @classmethod
@@ -31,27 +35,31 @@ class Index:
         index = cls()
         for number, rule in enumerate(rules):
             clauses = required(rule.condition)
-            index.clauses.append(clauses)
-            if not clauses:
+            index.needs.append(frozenset(k for c in clauses if len(c) == 1 for k in c))
+            index.choices.append([c for c in clauses if len(c) > 1])
+            anchor = min(clauses, key=lambda c: _cost(c, terms), default=frozenset[str]())
+            index.anchor.append(anchor)
+            if not anchor:
                 index.always.append(number)
-                continue
-            anchor = min(clauses, key=lambda c: _cost(c, terms))
             for key in anchor:
                 index.anchors.setdefault(key, []).append(number)
         return index
 
-    def candidates(self, hits: Collection[str]) -> list[int]:
+    def candidates(self, hits: dict[str, Any]) -> list[int]:
         """Rules whose every clause has a hit, plus the always-checked ones, in rule order."""
         pulled: set[int] = set()
+        anchors = self.anchors
         for key in hits:
-            pulled.update(self.anchors.get(key, ()))
-        clauses = self.clauses
-        ready = [n for n in pulled if all(_met(c, hits) for c in clauses[n])]
+            if key in anchors:
+                pulled.update(anchors[key])
+        found = hits.keys()
+        needs, choices = self.needs, self.choices
+        ready = [n for n in pulled if needs[n] <= found and _chosen(choices[n], found)]
         return sorted(ready + self.always)
 
 
-def _met(clause: frozenset[str], hits: Collection[str]) -> bool:
-    return any(key in hits for key in clause)
+def _chosen(clauses: list[frozenset[str]], found: KeysView[str]) -> bool:
+    return all(not clause.isdisjoint(found) for clause in clauses)
 
 
 def _cost(clause: frozenset[str], terms: dict[str, Term]) -> float:

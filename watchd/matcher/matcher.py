@@ -68,8 +68,8 @@ class Matcher:
             field = fields.get("title" if name == "title" else "text")
             if field is None or number not in field.candidates:
                 continue
-            everywhere = number in self.index.always
-            for window in windows(rule, field, lead=name == "lead", everywhere=everywhere):
+            anchor = self.index.anchor[number]
+            for window in windows(rule, field, anchor, lead=name == "lead"):
                 slots = fire(rule, field, window)
                 if slots is None:
                     continue
@@ -91,17 +91,17 @@ def fire(rule: CompiledRule, field: Field, window: Window) -> list[Slot] | None:
 
 
 def windows(
-    rule: CompiledRule, field: Field, *, lead: bool = False, everywhere: bool = False
+    rule: CompiledRule, field: Field, anchor: frozenset[str], *, lead: bool = False
 ) -> Iterator[Window]:
-    """The token ranges the rule's `within:` asks to look at: where any of its terms occur,
-    or `everywhere` for a rule that requires no term (`not: ...`)."""
+    """The token ranges the rule's `within:` asks to look at, where it can hold: those that
+    hold a term of its `anchor` clause (every term, for N words), or all of them when the
+    rule requires nothing (`not: ...`)."""
     analysis = field.analysis
     limit = analysis.paragraph_range(0)[1] if lead and len(analysis) else len(analysis)
     if rule.within == "document":
         yield Window(0, limit)
         return
-    spans = _term_spans(rule, field) if not everywhere else ((i, i + 1) for i in range(limit))
-    starts = sorted({s[0] for s in spans if s[0] < limit})
+    starts = sorted({s[0] for s in _starts(rule, field, anchor, limit) if s[0] < limit})
     if isinstance(rule.within, int):
         for start in starts:
             yield Window(start, min(start + rule.within, limit))
@@ -113,10 +113,14 @@ def windows(
         yield Window(lo, min(hi, limit))
 
 
-def _term_spans(rule: CompiledRule, field: Field) -> Iterator[tuple[int, int]]:
-    everything = Window(0, len(field.analysis))
-    for ref in term_refs(rule.condition):
-        yield from spans_in(field.found, ref.key, everything)
+def _starts(
+    rule: CompiledRule, field: Field, anchor: frozenset[str], limit: int
+) -> Iterator[tuple[int, int]]:
+    if not anchor:
+        return ((i, i + 1) for i in range(limit))
+    keys = anchor if isinstance(rule.within, str) else {r.key for r in term_refs(rule.condition)}
+    everything = Window(0, limit)
+    return (span for key in keys for span in spans_in(field.found, key, everything))
 
 
 def to_evidence(field: Field, slots: list[Slot], window: Window) -> Evidence:
