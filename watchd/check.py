@@ -8,6 +8,7 @@ from watchd.documents import Document
 from watchd.errors import RuleError
 from watchd.matcher import Matcher
 from watchd.rules.loader import CompiledRule, RuleSet
+from watchd.rules.models import Example
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +36,19 @@ def run_examples(ruleset: RuleSet, matcher: Matcher | None = None) -> ExampleRep
     return ExampleReport(count, failures)
 
 
-def _check(matcher: Matcher, rule: CompiledRule, text: str, should: bool) -> str | None:
-    document = Document(source=f"example of {rule.id}", text=text)
+def _check(matcher: Matcher, rule: CompiledRule, example: Example, should: bool) -> str | None:
+    document = _document(rule, example)
     fired = any(hit.rule == rule.id for hit in matcher.match(document))
     if fired == should:
         return None
+    shown = example if isinstance(example, str) else document.title or document.text
     if should:
-        return f"rule {rule.id!r} should match this example but does not: {text!r}"
-    return f"rule {rule.id!r} should not match this example but does: {text!r}"
+        return f"rule {rule.id!r} should match this example but does not: {shown!r}"
+    return f"rule {rule.id!r} should not match this example but does: {shown!r}"
+
+
+def _document(rule: CompiledRule, example: Example) -> Document:
+    source = f"example of {rule.id}"
+    if isinstance(example, str):
+        return Document(source=source, text=example)
+    return Document(source=source, text=example.text, title=example.title)

@@ -6,15 +6,33 @@ with its location, not a silently ignored setting.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 Text = Annotated[str, StringConstraints(min_length=1)]
 Severity = Literal["info", "low", "medium", "high", "critical"]
 FieldName = Literal["title", "text", "lead"]
+DURATION = re.compile(r"^\d+\s*[smhd]$")
+
+
+def _duration(value: str) -> str:
+    if not DURATION.match(value):
+        raise ValueError("must be a duration like 30s, 10m, 6h or 2d")
+    return value
+
+
+Duration = Annotated[str, AfterValidator(_duration)]
 Scope = str | int
 SCOPES = ("sentence", "paragraph", "document")
 MAX_WORDS = 1000
@@ -63,9 +81,19 @@ class WordList(Model):
     note: str = ""
 
 
+class ExampleDocument(Model):
+    """An example with a title, for rules that look at titles."""
+
+    title: str = ""
+    text: str = ""
+
+
+Example = Text | ExampleDocument
+
+
 class Examples(Model):
-    match: list[Text] = []
-    no_match: list[Text] = []
+    match: list[Example] = []
+    no_match: list[Example] = []
 
 
 class Rule(Model):
@@ -79,7 +107,7 @@ class Rule(Model):
     severity: Severity = "medium"
     tags: list[str] = []
     notify: list[str] = []
-    throttle: str | None = None
+    throttle: Duration | None = None
     digest: str | None = None
     sources: list[str] = []
     examples: Examples = Examples()
