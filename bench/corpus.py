@@ -1,9 +1,10 @@
 """The benchmark corpus: news articles of the Lee corpus, grouped into ~5 KB documents.
 
 The text comes from gensim's test data (`gensim/test/test_data/lee_background.cor` and
-`lee.cor`): the Lee corpus of Australian news articles (Lee, Pincombe and Welsh, 2005),
-one article per line. The gensim wheel is fetched from PyPI with `pip download` into
-`bench/cache/`; only the two data files are read from it, gensim is never installed.
+`lee.cor`): the Lee corpus (Lee, Pincombe and Welsh, 2005), articles of the Australian
+Broadcasting Corporation's news mail service, one article per line. The gensim wheel is
+fetched from PyPI with `pip download` into `bench/cache/`; only the two data files are
+read from it, gensim is never installed.
 
 A document is consecutive articles joined as paragraphs (a blank line between) until it
 holds about 5 KB. More documents than one pass over the articles gives are made from
@@ -29,6 +30,7 @@ DATA_FILES = (
 )
 TARGET_BYTES = 5000
 SEED = 20240601
+DOWNLOAD_SECONDS = 300
 
 
 class CorpusError(RuntimeError):
@@ -60,7 +62,15 @@ def _wheel(cache: Path) -> Path:
         return wheels[-1]
     command = [sys.executable, "-m", "pip", "download", "gensim", "--no-deps"]
     command += ["--only-binary", ":all:", "--quiet", "-d", str(cache)]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    try:
+        result = subprocess.run(
+            command, capture_output=True, text=True, check=False, timeout=DOWNLOAD_SECONDS
+        )
+    except subprocess.TimeoutExpired:
+        raise CorpusError(
+            f"pip download gensim took more than {DOWNLOAD_SECONDS} s; check that PyPI is "
+            f"reachable, or put a gensim-*.whl into {cache}"
+        ) from None
     wheels = sorted(cache.glob("gensim-*.whl"))
     if result.returncode != 0 or not wheels:
         raise CorpusError(

@@ -29,12 +29,18 @@ REGEX_TIMEOUT = 0.2
 
 
 class Naive:
-    def __init__(self, ruleset: RuleSet) -> None:
+    """The per-rule loop. With `shared`, each term is looked for once per document and
+    reused by every rule that names it: not the baseline, but a quicker check of the hits
+    that can cover more documents in the same time."""
+
+    def __init__(self, ruleset: RuleSet, *, shared: bool = False) -> None:
+        self.shared = shared
         self.rules = ruleset.rules
         self.terms = ruleset.terms
         self.regexes = ruleset.regexes
+        self.names = ruleset.lexicon.one_word_names
         self.keys = [_keys(rule) for rule in self.rules]
-        self.everywhere = [not required(rule.condition) for rule in self.rules]
+        self.scopes = [_scope(rule) for rule in self.rules]
 
     def match(self, document: Document) -> list[Hit]:
         published = document.published.date() if document.published else None
@@ -42,31 +48,45 @@ class Naive:
         if document.title.strip():
             analyses["title"] = Analysis(document.title)
         hits = []
+        memos: dict[str, dict[str, list[Span]]] = {name: {} for name in analyses}
         for number, rule in enumerate(self.rules):
             fields = {
-                name: Field(name, analysis, self.found(number, analysis, published), set())
-                for name, analysis in analyses.items()
+                name: Field(name, analysis, self.found(number, analysis, published, memo), set())
+                for (name, analysis), memo in zip(analyses.items(), memos.values(), strict=True)
             }
-            evidence = list(self._evidence(rule, self.everywhere[number], fields))
+            evidence = list(self._evidence(rule, self.scopes[number], fields))
             if evidence:
-                hits.append(Hit(rule.id, rule.title, document.source, rule.version, tuple(evidence)))
+                hit = Hit(rule.id, rule.title, document.source, rule.version, tuple(evidence))
+                hits.append(hit)
         return hits
 
-    def found(self, number: int, analysis: Analysis, published: date | None) -> Occurrences:
-        """The occurrences of the terms of one rule, found afresh for this rule."""
+    def found(
+        self, number: int, analysis: Analysis, published: date | None, memo: dict[str, list[Span]]
+    ) -> Occurrences:
+        """The occurrences of the terms of one rule, found afresh for this rule (unless
+        `shared`: then found once per document and kept in `memo`)."""
         found: Occurrences = {}
         for key in self.keys[number]:
-            term = self.terms[key]
-            if term.kind == "regex":
-                spans = _regex_spans(self.regexes[key], analysis)
-            else:
-                spans = _term_spans(term, analysis, published)
+            spans = memo.get(key) if self.shared else None
+            if spans is None:
+                spans = self._spans(key, analysis, published)
+                if self.shared:
+                    memo[key] = spans
             if spans:
-                found[key] = sorted(spans)
+                found[key] = spans
         return found
 
+    def _spans(self, key: str, analysis: Analysis, published: date | None) -> list[Span]:
+        term = self.terms[key]
+        if term.kind == "regex":
+            return sorted(_regex_spans(self.regexes[key], analysis))
+        spans = _term_spans(term, analysis, published)
+        if term.kind == "entity" and "-" in analysis.joined:
+            spans += _compound_spans(term, analysis, self.names)
+        return sorted(spans)
+
     def _evidence(
-        self, rule: CompiledRule, everywhere: bool, fields: dict[str, Field]
+        self, rule: CompiledRule, scope: frozenset[str], fields: dict[str, Field]
     ) -> Iterator[Evidence]:
         """As `Matcher._evidence`, without the candidate check."""
         seen: set[tuple[str, int]] = set()
@@ -74,7 +94,7 @@ class Naive:
             field = fields.get("title" if name == "title" else "text")
             if field is None:
                 continue
-            for window in windows(rule, field, lead=name == "lead", everywhere=everywhere):
+            for window in windows(rule, field, scope, lead=name == "lead"):
                 slots = fire(rule, field, window)
                 if slots is None:
                     continue
@@ -84,6 +104,14 @@ class Naive:
                     yield evidence
                 if len(seen) >= MAX_EVIDENCE:
                     return
+
+
+def _scope(rule: CompiledRule) -> frozenset[str]:
+    """What `windows` looks around: every term of the rule (the matcher passes only the
+    index's anchor clause), or nothing, meaning everywhere, for a rule that requires no term."""
+    if not required(rule.condition):
+        return frozenset()
+    return frozenset(ref.key for ref in term_refs(rule.condition))
 
 
 def _keys(rule: CompiledRule) -> tuple[str, ...]:
@@ -112,6 +140,29 @@ def _term_spans(term: Term, analysis: Analysis, published: date | None) -> list[
     return spans
 
 
+def _compound_spans(term: Term, analysis: Analysis, names: frozenset[str]) -> list[Span]:
+    """ "US-China": a hyphenated token made only of one-word entity names counts as each
+    of them (as the automaton's compound scan has it)."""
+    ours = [p for p in term.patterns if len(p.words) == 1 and not p.role and not p.prefix]
+    spans = []
+    for token, word in enumerate(analysis.norms):
+        if "-" not in word:
+            continue
+        parts = [strip_possessive(part) for part in word.split("-")]
+        if not all(part in names for part in parts):
+            continue
+        surface = analysis.words[token].split("-")
+        if any(_names(p, f, s) for f, s in zip(parts, surface, strict=False) for p in ours):
+            spans.append((token, token + 1))
+    return spans
+
+
+def _names(pattern: Pattern, folded: str, surface: str) -> bool:
+    if pattern.words[0] != folded:
+        return False
+    return pattern.cased is None or pattern.cased[0] == strip_possessive(surface)
+
+
 def _occurrences(pattern: Pattern, analysis: Analysis) -> Iterator[Span]:
     """Every place `pattern.key` occurs in `joined`, overlapping ones too."""
     key, joined, words = pattern.key, analysis.joined, len(pattern.words)
@@ -124,7 +175,7 @@ def _occurrences(pattern: Pattern, analysis: Analysis) -> Iterator[Span]:
 
 def _same_case(analysis: Analysis, pattern: Pattern, span: Span) -> bool:
     surface = tuple(strip_possessive(w) for w in analysis.words[span[0] : span[1]])
-    return surface == pattern.cased
+    return bool(surface == pattern.cased)
 
 
 def _in_office(pattern: Pattern, published: date | None) -> bool:

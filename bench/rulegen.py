@@ -6,10 +6,10 @@ prefixes of the larger ones. Shapes, by share of the stream:
 - 40% headline events: "<actor> <verb> <target>", the actor and target a lexicon entity's
   name, an invented surname or a proper noun of the corpus, the verb a lemma of a verb
   class in its third person ("criticizes");
-- 20% watchlists: a `lists:` entry of 5 to 50 invented names and organisations, in some
-  lists a few proper nouns of the corpus, and a rule `when: $list`;
+- 20% watchlists: a `lists:` entry of 5 to 50 invented names and organisations, in 15% of
+  the lists one or two proper nouns of the corpus, and a rule `when: $list`;
 - 20% topic phrases: a headline of two or three content words or names of the corpus and
-  no verb, half of them taken from one sentence of the corpus;
+  no verb, a quarter of them taken from one sentence of the corpus;
 - 20% structured rules: `all`, `any` and `near` of entities and literals, some with
   `unless:`.
 
@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import random
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ import yaml
 
 from watchd.rules.inflect import third_person
 from watchd.rules.lexicon import Lexicon
+from watchd.rules.terms import literal_patterns
 from watchd.text import STOP_WORDS, tokens
 
 SEED = 7
@@ -56,6 +59,27 @@ class Vocabulary:
     sentences: list[tuple[list[str], list[str]]]
     phrases: list[str] = field(default_factory=list)
     entities: list[str] = field(default_factory=list)
+    articles: int = 0
+    postings: dict[str, set[int]] = field(default_factory=dict)
+    sorted_tokens: list[str] = field(default_factory=list)
+
+    def spread(self, literal: str) -> int:
+        """In how many articles the literal (with its forms or as a prefix) occurs, at most."""
+        found: set[int] = set()
+        for pattern in literal_patterns(literal):
+            lists = [self._postings(w, prefix=pattern.prefix) for w in pattern.words]
+            found |= set.intersection(*lists)
+        return len(found)
+
+    def _postings(self, word: str, *, prefix: bool) -> set[int]:
+        if not prefix:
+            return self.postings.get(word, set())
+        found: set[int] = set()
+        at = bisect_left(self.sorted_tokens, word)
+        while at < len(self.sorted_tokens) and self.sorted_tokens[at].startswith(word):
+            found |= self.postings[self.sorted_tokens[at]]
+            at += 1
+        return found
 
 
 def vocabulary(articles: list[str], lexicon: Lexicon) -> Vocabulary:
@@ -83,10 +107,17 @@ def vocabulary(articles: list[str], lexicon: Lexicon) -> Vocabulary:
     )
     vocab = _with_sentences(parsed, names, words)
     vocab.entities = _named_entities(" ".join(articles), lexicon)
+    for number, text in enumerate(articles):
+        for token in set(tokens(text)):
+            vocab.postings.setdefault(token, set()).add(number)
+    vocab.sorted_tokens = sorted(vocab.postings)
+    vocab.articles = len(articles)
     return vocab
 
 
-def _with_sentences(parsed: list[list[list[str]]], names: list[str], words: list[str]) -> Vocabulary:
+def _with_sentences(
+    parsed: list[list[list[str]]], names: list[str], words: list[str]
+) -> Vocabulary:
     """The sentences that hold three of the chosen words, and pairs of them in a row."""
     name_set, word_set = set(names), set(words)
     sentences = []
@@ -96,7 +127,7 @@ def _with_sentences(parsed: list[list[list[str]]], names: list[str], words: list
         found_words = list(dict.fromkeys(w for w in ws if w in word_set))
         if len(found_names) + len(found_words) >= 3:
             sentences.append((found_names, found_words))
-        for a, b in zip(ws, ws[1:], strict=False):
+        for a, b in pairwise(ws):
             if a in word_set and b in word_set:
                 phrases[f"{a} {b}"] = None
     return Vocabulary(names, words, sentences, sorted(phrases))
@@ -191,7 +222,8 @@ class Generator:
     def party(self) -> str:
         roll = self.rng.random()
         if roll < 0.5:
-            return self.lexicon.entities[self.entity()[1:]].names[0]
+            name: str = self.lexicon.entities[self.entity()[1:]].names[0]
+            return name
         if roll < 0.75:
             return self.rng.choice(self.surnames)
         return self.rng.choice(self.vocab.names)
@@ -199,7 +231,7 @@ class Generator:
     def watchlist(self) -> list[str]:
         size = self.rng.randint(5, 50)
         items: dict[str, None] = {}
-        if self.rng.random() < 0.2:
+        if self.rng.random() < 0.15:
             for _ in range(self.rng.randint(1, 2)):
                 items[self.rng.choice(self.vocab.names)] = None
         while len(items) < size:
@@ -216,7 +248,7 @@ class Generator:
 
     def topic(self) -> str:
         size = self.rng.choice((2, 2, 3))
-        if self.rng.random() < 0.5:
+        if self.rng.random() < 0.25:
             pool = self._sentence_pool()
             chosen = self.rng.sample(pool, min(size, len(pool)))
         else:
@@ -255,6 +287,19 @@ class Generator:
         return f"@{self.rng.choice(self.entities)}"
 
     def literal(self) -> str:
+        """A name or word of the corpus in at most MAX_SHARE of the articles (with its forms),
+        or, as often, an invented name the corpus never mentions."""
+        if self.rng.random() < 0.5:
+            invented = self.rng.random() < 0.5
+            return self.invented_name() if invented else self.rng.choice(self.surnames)
+        most = max(2, int(self.vocab.articles * MAX_SHARE))
+        for _ in range(20):
+            literal = self._corpus_literal()
+            if self.vocab.spread(literal) <= most:
+                return literal
+        return literal
+
+    def _corpus_literal(self) -> str:
         roll = self.rng.random()
         if roll < 0.15:
             return self.rng.choice(self.vocab.phrases)
