@@ -18,7 +18,7 @@ import regex
 
 from watchd.documents import Document
 from watchd.matcher import Evidence, Hit
-from watchd.matcher.automaton import Occurrences, Span
+from watchd.matcher.automaton import Span
 from watchd.matcher.matcher import MAX_EVIDENCE, Field, fire, to_evidence, windows
 from watchd.rules.conditions import required, term_refs
 from watchd.rules.loader import CompiledRule, RuleSet
@@ -62,10 +62,10 @@ class Naive:
 
     def found(
         self, number: int, analysis: Analysis, published: date | None, memo: dict[str, list[Span]]
-    ) -> Occurrences:
+    ) -> dict[str, list[Span]]:
         """The occurrences of the terms of one rule, found afresh for this rule (unless
         `shared`: then found once per document and kept in `memo`)."""
-        found: Occurrences = {}
+        found: dict[str, list[Span]] = {}
         for key in self.keys[number]:
             spans = memo.get(key) if self.shared else None
             if spans is None:
@@ -195,7 +195,7 @@ def _regex_spans(compiled: regex.Pattern[str], analysis: Analysis) -> list[Span]
         matches = [m for m in compiled.finditer(analysis.text, timeout=REGEX_TIMEOUT)]
     except TimeoutError:
         return []
-    starts = [s for s, _ in analysis.spans]
+    starts = analysis.char_starts
     spans = []
     for match in (m for m in matches if m.end() > m.start()):
         first = max(bisect_right(starts, match.start()) - 1, 0)

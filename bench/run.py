@@ -64,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--passes", type=int, default=PASSES, help="timed passes (median)")
     parser.add_argument("--naive-seconds", type=float, help="time cap of the naive loop")
     parser.add_argument(
+        "--live",
+        type=float,
+        default=rulegen.LIVE_SHARE,
+        help="share of rules drawn from the corpus (1.0: every rule, a stress test)",
+    )
+    parser.add_argument(
         "--profile", type=int, metavar="SIZE", help="also profile the matcher on SIZE rules"
     )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -100,7 +106,7 @@ def parent(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="watchd-bench-") as tmp:
         for size in sizes:
             folder = Path(tmp, str(size))
-            rulegen.generate(size, folder, lexicon, vocab)
+            rulegen.generate(size, folder, lexicon, vocab, args.live)
             print(f"bench: {size:,} rules ...", file=sys.stderr, flush=True)
             rows.append(_spawn(["--worker", str(folder)], args.docs, args.passes, cap))
             _progress(rows[-1])
@@ -167,6 +173,7 @@ def _report(
             "mean_document_bytes": round(statistics.mean(sizes)),
             "passes": args.passes,
             "naive_seconds_cap": cap,
+            "live_share": args.live,
             "corpus": "Lee corpus (gensim test data: lee_background.cor, lee.cor)",
         },
         "results": rows,
@@ -259,7 +266,7 @@ def _stage_table(rows: list[dict[str, Any]]) -> str:
 
 def _write(report: dict[str, Any]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / "latest.json"
+    path = RESULTS / f"latest-live{report['settings']['live_share']}.json"
     path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"\nbench: wrote {path.relative_to(BENCH.parent)}", file=sys.stderr)
 

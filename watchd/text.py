@@ -19,12 +19,13 @@ from functools import cached_property
 from itertools import accumulate
 
 TOKEN_RE = re.compile(
-    r"(?:\w\.){2,}(?!\w)"  # dotted acronyms: U.S., U.N., e.g.
-    r"|\d+(?:[.,:]\d+)+"  # decimals, thousands, times: 3.5, 10,000, 10:30
-    r"|\w+(?:[-‐‑'’&]\w+)*"  # words, hyphenated compounds, contractions, possessives
+    r"\w+(?:[-‐‑'’&]\w+"  # words, hyphenated compounds, contractions, possessives
+    r"|[.,:]\d+"  # decimals, thousands, times: 3.5, 10,000, 10:30
+    r"|\.\w\b)*"  # dotted acronyms: U.S (its last full stop is a token of its own)
     r"|[.!?]+"  # sentence punctuation
     r"|\n(?=[ \t\r]*\n)"  # a blank line: the end of a paragraph
 )
+_SPLIT_RE = re.compile(f"({TOKEN_RE.pattern})")
 PARAGRAPH = "\n"
 SENTENCE_END = frozenset(".!?")
 # After these, a full stop never ends a sentence.
@@ -89,7 +90,8 @@ class Analysis:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.words: list[str] = TOKEN_RE.findall(text)
+        self._parts = _SPLIT_RE.split(text)  # gap, token, gap, token, ..., gap
+        self.words: list[str] = self._parts[1::2]
         folded = fold(" ".join(self.words)).replace("'s ", " ")
         if folded.endswith("'s") and self.words and len(self.words[-1]) > 2:
             folded = folded[:-2]
@@ -106,28 +108,41 @@ class Analysis:
         return bisect_right(self.starts, position) - 1
 
     @cached_property
-    def spans(self) -> list[tuple[int, int]]:
-        """Character offsets of each token in the original text."""
-        return [m.span() for m in TOKEN_RE.finditer(self.text)]
+    def _offsets(self) -> list[int]:
+        """Where each gap and token of `_parts` ends: token i spans [2i, 2i + 1]."""
+        return list(accumulate(map(len, self._parts)))
+
+    def char_start(self, token: int) -> int:
+        return self._offsets[2 * token]
+
+    def char_end(self, token: int) -> int:
+        return self._offsets[2 * token + 1]
+
+    @cached_property
+    def char_starts(self) -> list[int]:
+        """The character offset of each token, in order."""
+        return self._offsets[0 : 2 * len(self.words) : 2]
 
     @cached_property
     def sentence_starts(self) -> list[int]:
         """Token indices where sentences begin; the first is always 0."""
         starts = [0]
-        for index in self._boundaries():
+        for index in self._boundaries:
             if self._ends_sentence(index) and self._starts_text(index + 1):
                 starts.append(index + 1)
         return starts
 
     @cached_property
     def paragraph_starts(self) -> list[int]:
-        ends = [i for i in self._boundaries() if self.words[i] == PARAGRAPH]
+        ends = [i for i in self._boundaries if self.words[i] == PARAGRAPH]
         return [0] + [i + 1 for i in ends if self._starts_text(i + 1)]
 
     def _starts_text(self, index: int) -> bool:
         return index < len(self.words) and self.words[index] != PARAGRAPH
 
+    @cached_property
     def _boundaries(self) -> list[int]:
+        """Indices of the tokens that may end a sentence: . ! ? and paragraph ends."""
         return [self.token_at(m.start() + 1) for m in _BOUNDARY_RE.finditer(self.joined)]
 
     def _ends_sentence(self, index: int) -> bool:
@@ -140,7 +155,7 @@ class Analysis:
         if word != "." or index == 0:
             return True
         previous = self.norms[index - 1]
-        if previous in TITLES:
+        if previous in TITLES or "." in previous:  # "Mr. Smith", "U.S. President"
             return False
         return not (previous in NUMBERED and following[:1].isdigit())
 
@@ -159,10 +174,9 @@ class Analysis:
 
     def char_span(self, first: int, end: int) -> tuple[int, int]:
         """Character offsets covering tokens [first, end), closing quotes included."""
-        spans = self.spans
         while end > first + 1 and self.words[end - 1] == PARAGRAPH:
             end -= 1
-        start, stop = spans[first][0], spans[end - 1][1]
+        start, stop = self.char_start(first), self.char_end(end - 1)
         while start > 0 and self.text[start - 1] in OPENERS:
             start -= 1
         while stop < len(self.text) and self.text[stop] in CLOSERS:
@@ -178,7 +192,7 @@ def _range(starts: list[int], index: int, total: int) -> tuple[int, int]:
     return starts[index], end
 
 
-_BOUNDARY_RE = re.compile(r" (?:[.!?]+|\n)(?= )")
+_BOUNDARY_RE = re.compile(r" [.!?\n]")  # only punctuation tokens start with these
 
 
 # Words a headline drops; an all-capitals name that folds to one of these ("US", "WHO", "IT")

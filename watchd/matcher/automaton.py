@@ -1,9 +1,11 @@
 """The presearch pass: every pattern of every term in one Aho-Corasick automaton.
 
 pyahocorasick runs over `Analysis.joined`, the folded tokens joined by single spaces; a
-pattern key " w1 w2 " can only match whole tokens, so one pass yields every occurrence
-of every term with its token span. Patterns that need more than their words (a case, a
-role's dates and antecedent, a longer name that swallows them) are checked afterwards.
+pattern key " w1 w2 " can only match whole tokens, so one pass finds every occurrence of
+every pattern. The pass only records where each pattern ended; which terms occur follows
+from the distinct patterns found, and token spans are worked out per term, on demand, for
+the few terms that candidate rules look at. Patterns that need more than their words (a
+case, a role's dates and antecedent, a longer name that swallows them) are checked at once.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 import ahocorasick
 import regex
@@ -21,13 +24,28 @@ from watchd.rules.terms import Pattern, Term
 from watchd.text import Analysis, strip_possessive
 
 Span = tuple[int, int]
-Occurrences = dict[str, list[Span]]
-CASED, ROLE, BLOCKER = "cased", "role", "blocker"
 REGEX_TIMEOUT = 0.2
 
 
+class Found(Protocol):
+    """Where each term occurs: sorted token spans, or None for a term that does not."""
+
+    def get(self, key: str, /) -> list[Span] | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One distinct pattern key: its length, its words, and the terms it belongs to."""
+
+    size: int
+    words: int
+    plain: tuple[str, ...]
+    special: tuple[tuple[str, Pattern], ...]
+    blocks: tuple[str, ...]
+
+
 class Automaton:
-    """All patterns of a rule set's terms; `scan` finds each term's token spans."""
+    """All patterns of a rule set's terms; `scan` finds which terms occur, and where."""
 
     def __init__(
         self,
@@ -38,67 +56,156 @@ class Automaton:
         self.regexes = regexes
         self.names = names
         self.parts = _one_word_names(terms)
-        self.size = 0
-        self._automaton: Any = ahocorasick.Automaton()
-        for key, entries in _table(terms).items():
-            self._add(key, entries)
-        if self.size:
+        self.entries: list[Entry] = []
+        self.plain_ids: dict[str, list[int]] = defaultdict(list)
+        self.special_ids: set[int] = set()
+        self.blocking_ids: set[int] = set()
+        self._automaton: Any = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        for key, owners in _table(terms).items():
+            self._add(key, owners)
+        if self.entries:
             self._automaton.make_automaton()
 
-    def _add(self, key: str, entries: list[tuple[str, str, Pattern]]) -> None:
-        plain = tuple(term for term, kind, _ in entries if not kind)
-        special = tuple((t, k, p) for t, k, p in entries if k)
-        words = len(entries[0][2].words)
-        self._automaton.add_word(key, (len(key), words, plain, special))
-        self.size += 1
+    @property
+    def size(self) -> int:
+        return len(self.entries)
+
+    def _add(self, key: str, owners: list[tuple[str, str, Pattern]]) -> None:
+        number = len(self.entries)
+        plain = tuple(term for term, kind, _ in owners if kind == "")
+        special = tuple((term, p) for term, kind, p in owners if kind in (CASED, ROLE))
+        blocks = tuple(term for term, kind, _ in owners if kind == BLOCKER)
+        words = len(owners[0][2].words)
+        self.entries.append(Entry(len(key), words, plain, special, blocks))
+        if special:
+            self.special_ids.add(number)
+        if blocks:
+            self.blocking_ids.add(number)
+        for term in plain:
+            self.plain_ids[term].append(number)
+        self._automaton.add_word(key, number)
 
     def scan(self, analysis: Analysis, published: date | None = None) -> Occurrences:
-        """Every term's occurrences, as sorted token spans [start, end)."""
-        found: Occurrences = defaultdict(list)
-        special: list[tuple[str, str, Pattern, Span]] = []
-        if self.size:
-            for end, (size, words, plain, extra) in self._automaton.iter(analysis.joined):
-                first = analysis.token_at(end - size + 2)
-                span = (first, first + words)
-                for term in plain:
-                    found[term].append(span)
-                for term, kind, pattern in extra:
-                    special.append((term, kind, pattern, span))
-        if special:
-            _resolve(found, special, analysis, published)
-        if self.parts and "-" in analysis.joined:
-            self._scan_pairs(found, analysis)
-        self._scan_regexes(found, analysis)
-        for spans in found.values():
-            spans.sort()
+        """Which terms occur in the analysed text; their spans follow on demand."""
+        ends: dict[int, list[int]] = defaultdict(list)
+        if self.entries:
+            for end, number in self._automaton.iter(analysis.joined):
+                ends[number].append(end)
+        found = Occurrences(self, analysis, ends)
+        found.resolve(published)
         return found
 
-    def _scan_pairs(self, found: Occurrences, analysis: Analysis) -> None:
+
+CASED, ROLE, BLOCKER = "cased", "role", "blocker"
+
+
+class Occurrences:
+    """The terms found in one text, and each one's sorted token spans [start, end)."""
+
+    def __init__(self, automaton: Automaton, analysis: Analysis, ends: dict[int, list[int]]):
+        self.automaton = automaton
+        self.analysis = analysis
+        self.ends = ends
+        entries = automaton.entries
+        self.keys: set[str] = set().union(*(entries[number].plain for number in ends))
+        self._spans: dict[str, list[Span]] = {}
+
+    def get(self, key: str) -> list[Span] | None:
+        """The sorted spans of term `key`, or None when it does not occur."""
+        if key not in self.keys:
+            return None
+        spans = self._spans.get(key)
+        if spans is None:
+            spans = self._spans[key] = sorted(self._plain(key))
+        return spans
+
+    def _plain(self, key: str) -> Iterator[Span]:
+        for number in self.automaton.plain_ids[key]:
+            if number in self.ends:
+                yield from self._entry_spans(number)
+
+    def _entry_spans(self, number: int) -> Iterator[Span]:
+        entry = self.automaton.entries[number]
+        token_at, offset, words = self.analysis.token_at, 2 - entry.size, entry.words
+        for end in self.ends[number]:
+            first = token_at(end + offset)
+            yield first, first + words
+
+    def add(self, key: str, spans: list[Span]) -> None:
+        """Spans found outside the plain patterns (cased names, roles, compounds, regexes)."""
+        if spans:
+            merged = set(self.get(key) or ()) | set(spans)
+            self._spans[key] = sorted(merged)
+            self.keys.add(key)
+
+    def replace(self, key: str, spans: list[Span]) -> None:
+        self._spans[key] = sorted(spans)
+        if not spans:
+            self.keys.discard(key)
+
+    def resolve(self, published: date | None) -> None:
+        """Apply what plain patterns cannot say: case, roles, longer names, compounds, regexes."""
+        special = sorted(self.ends.keys() & self.automaton.special_ids)
+        blocking = sorted(self.ends.keys() & self.automaton.blocking_ids)
+        if special:
+            self._special(special, published)
+        if blocking:
+            self._block(blocking)
+        if self.automaton.parts and "-" in self.analysis.joined:
+            self._compounds()
+        for key, compiled in self.automaton.regexes.items():
+            self.add(
+                key,
+                [
+                    _token_span(self.analysis, *m.span())
+                    for m in _matches(compiled, self.analysis.text)
+                ],
+            )
+
+    def _special(self, numbers: list[int], published: date | None) -> None:
+        cased: dict[str, list[Span]] = defaultdict(list)
+        roles: dict[str, list[Span]] = defaultdict(list)
+        for number in numbers:
+            for term, pattern in self.automaton.entries[number].special:
+                for span in self._entry_spans(number):
+                    if pattern.role and _in_office(pattern, published):
+                        roles[term].append(span)
+                    elif pattern.cased and _same_case(self.analysis, pattern, span):
+                        cased[term].append(span)
+        for term, spans in cased.items():
+            self.add(term, spans)
+        for term, spans in roles.items():
+            named = self.get(term) or []
+            self.add(term, [s for s in spans if any(n[0] < s[0] for n in named)])
+
+    def _block(self, numbers: list[int]) -> None:
+        """A name inside a longer name of another entity does not count."""
+        longer: dict[str, list[Span]] = defaultdict(list)
+        for number in numbers:
+            for term in self.automaton.entries[number].blocks:
+                longer[term] += self._entry_spans(number)
+        for term, blocks in longer.items():
+            spans = self.get(term)
+            if spans:
+                self.replace(term, [s for s in spans if not _inside_longer(s, blocks)])
+
+    def _compounds(self) -> None:
         """ "US-China talks", "Russia-Ukraine war": a compound of names counts as each name.
         A compound with any other part ("pro-Assad", "Secretary-General") stays one word."""
-        for start, compound in _compounds(analysis.joined):
+        analysis, automaton = self.analysis, self.automaton
+        for start, compound in _hyphenated(analysis.joined):
             folded = [strip_possessive(part) for part in compound.split("-")]
-            if not all(part in self.names for part in folded):
+            if not all(part in automaton.names for part in folded):
                 continue
             token = analysis.token_at(start)
             surface = analysis.words[token].split("-")
-            keys = {
-                k for pair in zip(folded, surface, strict=False) for k in self._part_keys(*pair)
-            }
-            for key in keys:
-                found[key].append((token, token + 1))
-
-    def _part_keys(self, folded: str, surface: str) -> list[str]:
-        names = self.parts.get(folded, ())
-        return [key for key, cased in names if cased is None or cased == strip_possessive(surface)]
-
-    def _scan_regexes(self, found: Occurrences, analysis: Analysis) -> None:
-        for key, compiled in self.regexes.items():
-            for match in _regex_matches(compiled, analysis.text):
-                found[key].append(_token_span(analysis, match.start(), match.end()))
+            for part, written in zip(folded, surface, strict=False):
+                for key, cased in automaton.parts.get(part, ()):
+                    if cased is None or cased == strip_possessive(written):
+                        self.add(key, [(token, token + 1)])
 
 
-def _compounds(joined: str) -> Iterator[tuple[int, str]]:
+def _hyphenated(joined: str) -> Iterator[tuple[int, str]]:
     """Each hyphenated token of a joined string, with its position."""
     hyphen = joined.find("-")
     while hyphen != -1:
@@ -131,29 +238,6 @@ def _table(terms: dict[str, Term]) -> dict[str, list[tuple[str, str, Pattern]]]:
     return table
 
 
-def _resolve(
-    found: Occurrences,
-    special: list[tuple[str, str, Pattern, Span]],
-    analysis: Analysis,
-    published: date | None,
-) -> None:
-    """Add cased and role occurrences that qualify; drop names inside longer names."""
-    blocked: dict[str, list[Span]] = defaultdict(list)
-    roles: list[tuple[str, Span]] = []
-    for term, kind, pattern, span in special:
-        if kind == CASED and _same_case(analysis, pattern, span):
-            found[term].append(span)
-        elif kind == ROLE and _in_office(pattern, published):
-            roles.append((term, span))
-        elif kind == BLOCKER:
-            blocked[term].append(span)
-    for term, spans in blocked.items():
-        found[term] = [s for s in found[term] if not _inside_longer(s, spans)]
-    for term, span in roles:
-        if any(s[0] < span[0] for s in found.get(term, ())):
-            found[term].append(span)
-
-
 def _same_case(analysis: Analysis, pattern: Pattern, span: Span) -> bool:
     surface = tuple(strip_possessive(w) for w in analysis.words[span[0] : span[1]])
     return surface == pattern.cased
@@ -171,7 +255,7 @@ def _inside_longer(span: Span, longer: list[Span]) -> bool:
     return any(s[0] <= span[0] and span[1] <= s[1] and s[1] - s[0] > size for s in longer)
 
 
-def _regex_matches(compiled: regex.Pattern[str], text: str) -> list[regex.Match[str]]:
+def _matches(compiled: regex.Pattern[str], text: str) -> list[regex.Match[str]]:
     try:
         return [m for m in compiled.finditer(text, timeout=REGEX_TIMEOUT) if m.end() > m.start()]
     except TimeoutError:
@@ -179,7 +263,7 @@ def _regex_matches(compiled: regex.Pattern[str], text: str) -> list[regex.Match[
 
 
 def _token_span(analysis: Analysis, start: int, end: int) -> Span:
-    starts = [s for s, _ in analysis.spans]
+    starts = analysis.char_starts
     first = max(bisect_right(starts, start) - 1, 0)
     last = max(bisect_right(starts, end - 1) - 1, first)
     return first, last + 1

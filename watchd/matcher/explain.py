@@ -177,6 +177,6 @@ def _scope_text(field: Field, window: Window) -> str:
 
 def _quote(field: Field, span: tuple[int, int]) -> str:
     analysis = field.analysis
-    start, end = analysis.spans[span[0]][0], analysis.spans[span[1] - 1][1]
+    start, end = analysis.char_start(span[0]), analysis.char_end(span[1] - 1)
     sentence = analysis.sentence_of(span[0]) + 1
     return f"{analysis.text[start:end]!r} (sentence {sentence})"

@@ -9,9 +9,7 @@ clauses are also met are the candidates. Rules that require nothing are always c
 
 from __future__ import annotations
 
-from collections.abc import KeysView
 from dataclasses import dataclass, field
-from typing import Any
 
 from watchd.rules.conditions import required
 from watchd.rules.loader import CompiledRule
@@ -45,20 +43,19 @@ class Index:
                 index.anchors.setdefault(key, []).append(number)
         return index
 
-    def candidates(self, hits: dict[str, Any]) -> list[int]:
+    def candidates(self, found: set[str]) -> list[int]:
         """Rules whose every clause has a hit, plus the always-checked ones, in rule order."""
         pulled: set[int] = set()
         anchors = self.anchors
-        for key in hits:
+        for key in found:
             if key in anchors:
                 pulled.update(anchors[key])
-        found = hits.keys()
         needs, choices = self.needs, self.choices
         ready = [n for n in pulled if needs[n] <= found and _chosen(choices[n], found)]
         return sorted(ready + self.always)
 
 
-def _chosen(clauses: list[frozenset[str]], found: KeysView[str]) -> bool:
+def _chosen(clauses: list[frozenset[str]], found: set[str]) -> bool:
     return all(not clause.isdisjoint(found) for clause in clauses)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from watchd.documents import Document
-from watchd.matcher.automaton import Automaton, Occurrences
+from watchd.matcher.automaton import Automaton, Found
 from watchd.matcher.evidence import Evidence, Hit, TermHit
 from watchd.matcher.index import Index
 from watchd.matcher.verify import Slot, Window, evaluate, spans_in
@@ -15,7 +15,7 @@ from watchd.rules.conditions import term_refs
 from watchd.rules.loader import CompiledRule, RuleSet
 from watchd.text import Analysis
 
-MAX_EVIDENCE = 5
+MAX_EVIDENCE = 3
 
 
 @dataclass
@@ -24,7 +24,7 @@ class Field:
 
     name: str
     analysis: Analysis
-    found: Occurrences
+    found: Found
     candidates: set[int]
 
 
@@ -58,7 +58,7 @@ class Matcher:
     def _field(self, name: str, text: str, published: date | None) -> Field:
         analysis = Analysis(text)
         found = self.automaton.scan(analysis, published)
-        return Field(name, analysis, found, set(self.index.candidates(found)))
+        return Field(name, analysis, found, set(self.index.candidates(found.keys)))
 
     def _evidence(
         self, rule: CompiledRule, number: int, fields: dict[str, Field]
@@ -135,7 +135,7 @@ def to_evidence(field: Field, slots: list[Slot], window: Window) -> Evidence:
 
 
 def _term_hit(analysis: Analysis, slot: str, span: tuple[int, int]) -> TermHit:
-    start, end = analysis.spans[span[0]][0], analysis.spans[span[1] - 1][1]
+    start, end = analysis.char_start(span[0]), analysis.char_end(span[1] - 1)
     return TermHit(slot, analysis.text[start:end], start, end)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import permutations
 
-from watchd.matcher.automaton import Occurrences, Span
+from watchd.matcher.automaton import Found, Span
 from watchd.rules.conditions import All, AnyOf, Condition, Event, Near, NOf, Not, TermRef
 from watchd.text import Analysis
 
@@ -37,7 +37,7 @@ class Window:
 
 
 def evaluate(
-    condition: Condition, found: Occurrences, analysis: Analysis, window: Window
+    condition: Condition, found: Found, analysis: Analysis, window: Window
 ) -> list[Slot] | None:
     """The slots that make `condition` true inside `window`, or None."""
     if isinstance(condition, TermRef):
@@ -56,7 +56,7 @@ def evaluate(
     return _event(condition, found, analysis, window)
 
 
-def spans_in(found: Occurrences, key: str, window: Window) -> Iterator[Span]:
+def spans_in(found: Found, key: str, window: Window) -> Iterator[Span]:
     spans = found.get(key)
     if not spans:
         return
@@ -69,7 +69,7 @@ def spans_in(found: Occurrences, key: str, window: Window) -> Iterator[Span]:
 
 
 def _all(
-    children: tuple[Condition, ...], found: Occurrences, analysis: Analysis, window: Window
+    children: tuple[Condition, ...], found: Found, analysis: Analysis, window: Window
 ) -> list[Slot] | None:
     slots: list[Slot] = []
     for child in children:
@@ -81,7 +81,7 @@ def _all(
 
 
 def _count(
-    children: tuple[Condition, ...], n: int, found: Occurrences, analysis: Analysis, window: Window
+    children: tuple[Condition, ...], n: int, found: Found, analysis: Analysis, window: Window
 ) -> list[Slot] | None:
     slots: list[Slot] = []
     held = 0
@@ -93,7 +93,7 @@ def _count(
     return slots if held >= n else None
 
 
-def _near(near: Near, found: Occurrences, window: Window) -> list[Slot] | None:
+def _near(near: Near, found: Found, window: Window) -> list[Slot] | None:
     lists = [list(spans_in(found, t.key, window)) for t in near.terms]
     if not all(lists):
         return None
@@ -119,9 +119,7 @@ def _chain(lists: list[list[Span]], gap: int) -> list[Span] | None:
     return None
 
 
-def _event(
-    event: Event, found: Occurrences, analysis: Analysis, window: Window
-) -> list[Slot] | None:
+def _event(event: Event, found: Found, analysis: Analysis, window: Window) -> list[Slot] | None:
     actors = _optional(found, event.actor, window)
     targets = _optional(found, event.target, window)
     for verb in spans_in(found, event.verb.key, window):
@@ -134,7 +132,7 @@ def _event(
     return None
 
 
-def _optional(found: Occurrences, term: TermRef | None, window: Window) -> list[Span | None]:
+def _optional(found: Found, term: TermRef | None, window: Window) -> list[Span | None]:
     if term is None:
         return [None]
     return list(spans_in(found, term.key, window))
