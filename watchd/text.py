@@ -15,14 +15,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from itertools import accumulate
 
-TOKEN_RE = re.compile(
-    r"\w+(?:[-‐‑'’&]\w+"  # words, hyphenated compounds, contractions, possessives
-    r"|[.,:]\d+"  # decimals, thousands, times: 3.5, 10,000, 10:30
-    r"|\.\w\b)*"  # dotted acronyms: U.S (its last full stop is a token of its own)
-    r"|[.!?]+"  # sentence punctuation
+TOKEN_RE = re.compile(  # possessive quantifiers: the same tokens, without backtracking
+    r"\w++(?:[-‐‑'’&]\w++"  # words, hyphenated compounds, contractions, possessives
+    r"|[.,:]\d++"  # decimals, thousands, times: 3.5, 10,000, 10:30
+    r"|\.\w\b)*+"  # dotted acronyms: U.S (its last full stop is a token of its own)
+    r"|[.!?]++"  # sentence punctuation
     r"|\n(?=[ \t\r]*\n)"  # a blank line: the end of a paragraph
 )
 _SPLIT_RE = re.compile(f"({TOKEN_RE.pattern})")
@@ -95,17 +96,35 @@ class Analysis:
         folded = fold(" ".join(self.words)).replace("'s ", " ")
         if folded.endswith("'s") and self.words and len(self.words[-1]) > 2:
             folded = folded[:-2]
-        self.norms: list[str] = folded.split(" ") if self.words else []
         self.joined = f" {folded} "
-        self.starts: list[int] = list(accumulate(map(_plus_one, map(len, self.norms)), initial=1))
-        self.starts.pop()
 
     def __len__(self) -> int:
         return len(self.words)
 
+    @cached_property
+    def norms(self) -> list[str]:
+        """The folded tokens, as in `joined`."""
+        return self.joined[1:-1].split(" ") if self.words else []
+
+    @cached_property
+    def starts(self) -> list[int]:
+        """Where each token starts in `joined`."""
+        starts = list(accumulate(map(_plus_one, map(len, self.norms)), initial=1))
+        starts.pop()
+        return starts
+
     def token_at(self, position: int) -> int:
         """The index of the token that holds `position` of `joined`."""
         return bisect_right(self.starts, position) - 1
+
+    def tokens_before(self, positions: Iterable[int]) -> Iterator[int]:
+        """For rising positions of `joined`, how many spaces come before each: the index of
+        the token holding it, plus one. One pass over the string, with no table."""
+        count, last, spaces = self.joined.count, 0, 0
+        for position in positions:
+            spaces += count(" ", last, position)
+            last = position
+            yield spaces
 
     @cached_property
     def _offsets(self) -> list[int]:
@@ -126,38 +145,33 @@ class Analysis:
     @cached_property
     def sentence_starts(self) -> list[int]:
         """Token indices where sentences begin; the first is always 0."""
+        words, norms = self.words, self.norms
+        last = len(words) - 1
         starts = [0]
         for index in self._boundaries:
-            if self._ends_sentence(index) and self._starts_text(index + 1):
-                starts.append(index + 1)
+            following = words[index + 1] if index < last else PARAGRAPH
+            if following == PARAGRAPH or following[0].islower():
+                continue  # the paragraph mark ends it, or the sentence goes on
+            if words[index] == ".":
+                previous = norms[index - 1] if index else ""
+                if previous in TITLES or "." in previous:  # "Mr. Smith", "U.S. President"
+                    continue
+                if previous in NUMBERED and following[0].isdigit():  # "No. 2", "Jan. 5"
+                    continue
+            starts.append(index + 1)
         return starts
 
     @cached_property
     def paragraph_starts(self) -> list[int]:
-        ends = [i for i in self._boundaries if self.words[i] == PARAGRAPH]
-        return [0] + [i + 1 for i in ends if self._starts_text(i + 1)]
-
-    def _starts_text(self, index: int) -> bool:
-        return index < len(self.words) and self.words[index] != PARAGRAPH
+        words, last = self.words, len(self.words) - 1
+        ends = (i for i in self._boundaries if words[i] == PARAGRAPH and i < last)
+        return [0] + [i + 1 for i in ends if words[i + 1] != PARAGRAPH]
 
     @cached_property
     def _boundaries(self) -> list[int]:
         """Indices of the tokens that may end a sentence: . ! ? and paragraph ends."""
-        return [self.token_at(m.start() + 1) for m in _BOUNDARY_RE.finditer(self.joined)]
-
-    def _ends_sentence(self, index: int) -> bool:
-        word = self.words[index]
-        if word == PARAGRAPH:
-            return True
-        following = self.words[index + 1] if index + 1 < len(self.words) else ""
-        if following[:1].islower():
-            return False
-        if word != "." or index == 0:
-            return True
-        previous = self.norms[index - 1]
-        if previous in TITLES or "." in previous:  # "Mr. Smith", "U.S. President"
-            return False
-        return not (previous in NUMBERED and following[:1].isdigit())
+        found = (m.start() + 1 for m in _BOUNDARY_RE.finditer(self.joined))
+        return [spaces - 1 for spaces in self.tokens_before(found)]
 
     def sentence_of(self, token: int) -> int:
         return bisect_right(self.sentence_starts, token) - 1

@@ -70,3 +70,12 @@ def test_extra_terms_join_the_event(ruleset: Build) -> None:
     event, extra = condition.children
     assert isinstance(event, Event) and event.target == TermRef("resolution|forms", "target")
     assert extra == TermRef("@syria", "Syria")
+
+
+def test_reciprocal_verb_class_makes_a_symmetric_event(ruleset: Build) -> None:
+    condition = compiled(ruleset, "Iran and Russia meet")
+    assert isinstance(condition, All)
+    event = condition.children[0]
+    assert isinstance(event, Event) and event.symmetric
+    assert event.actor == TermRef("@russia", "actor")
+    assert condition.children[1] == TermRef("@iran", "Iran")

@@ -65,6 +65,9 @@ def test_headline_without_verb(fired: Fired, text: str, expected: bool) -> None:
     assert fired(rule, text) == (["r"] if expected else [])
 
 
+IRAN_MEETS_RUSSIA = 'when: {event: {actor: "@iran", verb: "%meet", target: "@russia"}}'
+IRAN_CRITICIZES_RUSSIA = 'when: {event: {actor: "@iran", verb: "%criticize", target: "@russia"}}'
+
 CONSTRUCTS = [
     # all / any / not / n_of
     ('when: {all: ["@iran", "@russia"]}', "Iran and Russia met.", True),
@@ -93,6 +96,9 @@ CONSTRUCTS = [
     ),
     ('when: {event: {actor: "@iran", verb: "%threaten"}}', "Iran threatened to retaliate.", True),
     ('when: {event: {verb: "%attack", target: "@syria"}}', "Jets bombed Syria.", True),
+    # a reciprocal verb class (symmetric: true) reads either way round
+    (IRAN_MEETS_RUSSIA, "Russia's envoy met Iran's minister.", True),
+    (IRAN_CRITICIZES_RUSSIA, "Russia criticized Iran.", False),
     # literals and modifiers
     ("when: resolution", "two resolutions", False),
     ('when: "resolution|forms"', "two resolutions", True),

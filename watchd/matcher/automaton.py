@@ -35,9 +35,8 @@ class Found(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One distinct pattern key: its length, its words, and the terms it belongs to."""
+    """One distinct pattern key: how many words it has, and the terms it belongs to."""
 
-    size: int
     words: int
     plain: tuple[str, ...]
     special: tuple[tuple[str, Pattern], ...]
@@ -76,7 +75,7 @@ class Automaton:
         special = tuple((term, p) for term, kind, p in owners if kind in (CASED, ROLE))
         blocks = tuple(term for term, kind, _ in owners if kind == BLOCKER)
         words = len(owners[0][2].words)
-        self.entries.append(Entry(len(key), words, plain, special, blocks))
+        self.entries.append(Entry(words, plain, special, blocks))
         if special:
             self.special_ids.add(number)
         if blocks:
@@ -89,8 +88,14 @@ class Automaton:
         """Which terms occur in the analysed text; their spans follow on demand."""
         ends: dict[int, list[int]] = defaultdict(list)
         if self.entries:
-            for end, number in self._automaton.iter(analysis.joined):
-                ends[number].append(end)
+            # As Analysis.tokens_before, inline: the token after each match is the number
+            # of spaces before the match's last character (the pass is the hot loop).
+            joined = analysis.joined
+            count, last, spaces = joined.count, 0, 0
+            for end, number in self._automaton.iter(joined):
+                spaces += count(" ", last, end)
+                last = end
+                ends[number].append(spaces)
         found = Occurrences(self, analysis, ends)
         found.resolve(published)
         return found
@@ -103,6 +108,7 @@ class Occurrences:
     """The terms found in one text, and each one's sorted token spans [start, end)."""
 
     def __init__(self, automaton: Automaton, analysis: Analysis, ends: dict[int, list[int]]):
+        """`ends` maps each pattern found to the tokens that follow its occurrences."""
         self.automaton = automaton
         self.analysis = analysis
         self.ends = ends
@@ -125,11 +131,10 @@ class Occurrences:
                 yield from self._entry_spans(number)
 
     def _entry_spans(self, number: int) -> Iterator[Span]:
-        entry = self.automaton.entries[number]
-        token_at, offset, words = self.analysis.token_at, 2 - entry.size, entry.words
-        for end in self.ends[number]:
-            first = token_at(end + offset)
-            yield first, first + words
+        """Each place the pattern ended (the token after its last word) as a span."""
+        words = self.automaton.entries[number].words
+        for after in self.ends[number]:
+            yield after - words, after
 
     def add(self, key: str, spans: list[Span]) -> None:
         """Spans found outside the plain patterns (cased names, roles, compounds, regexes)."""

@@ -65,6 +65,8 @@ def _tree(condition: Condition, depth: int) -> list[str]:
         return [f"{pad}{label}"]
     if isinstance(condition, Event):
         head = f"{pad}event: actor VERB target, active or passive (by ...), not negated"
+        if condition.symmetric:
+            head += ", either way round"
         slots = [condition.actor, condition.verb, condition.target]
         return [head] + [f"{pad}{INDENT}{s.slot}: {s.key}" for s in slots if s]
     if isinstance(condition, Near):

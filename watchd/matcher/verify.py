@@ -129,7 +129,23 @@ def _event(event: Event, found: Found, analysis: Analysis, window: Window) -> li
             for target in targets:
                 if _arranged(analysis, actor, verb, target):
                     return _event_slots(event, actor, verb, target)
+                if event.symmetric and _symmetric(analysis, actor, verb, target):
+                    return _event_slots(event, actor, verb, target)
     return None
+
+
+def _symmetric(analysis: Analysis, actor: Span | None, verb: Span, target: Span | None) -> bool:
+    """A reciprocal verb ("met", "clashed with"): either party may come first, and a lone
+    party may stand on either side of the verb."""
+    if target is None:
+        return actor is not None and not _overlap(actor, verb) and _by_either(analysis, actor, verb)
+    return _arranged(analysis, target, verb, actor)
+
+
+def _by_either(analysis: Analysis, party: Span, verb: Span) -> bool:
+    if party[1] <= verb[0]:
+        return _one_clause(analysis, party, verb, None)
+    return not any(analysis.norms[i] in CLAUSE_BREAKERS for i in range(verb[1], party[0]))
 
 
 def _optional(found: Found, term: TermRef | None, window: Window) -> list[Span | None]:

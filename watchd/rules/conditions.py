@@ -64,6 +64,7 @@ class Event:
     verb: TermRef
     actor: TermRef | None = None
     target: TermRef | None = None
+    symmetric: bool = False  # "Iran met Russia" is also "Russia met Iran"
 
 
 Condition = Union[TermRef, All, AnyOf, Not, NOf, Near, Event]  # noqa: UP007
@@ -125,6 +126,7 @@ class Parser:
 
     positions: Positions
     make_term: MakeTerm
+    is_symmetric: Callable[[str], bool] = lambda key: False
 
     def parse(self, data: Any, where: YamlPath) -> Condition:
         if isinstance(data, str):
@@ -210,7 +212,8 @@ class Parser:
         slots = {k: self._slot(v, k, (*where, k)) for k, v in value.items()}
         if "actor" not in slots and "target" not in slots:
             raise self._error(where, "'event' needs an 'actor' or a 'target' besides its 'verb'")
-        return Event(slots["verb"], slots.get("actor"), slots.get("target"))
+        symmetric = self.is_symmetric(slots["verb"].key)
+        return Event(slots["verb"], slots.get("actor"), slots.get("target"), symmetric)
 
     def _slot(self, value: Any, slot: str, where: YamlPath) -> TermRef:
         if not isinstance(value, str):

@@ -85,16 +85,17 @@ def compile_headline(
     verb = next((i for i, p in enumerate(found) if p.kind == "verb"), None)
     if verb is None:
         return refs[0] if len(refs) == 1 else All(tuple(refs))
-    return _event(refs, verb, _is_passive(headline, found[verb]))
+    symmetric = lexicon.verbs[found[verb].term[1:]].symmetric
+    return _event(refs, verb, _is_passive(headline, found[verb]), symmetric)
 
 
-def _event(refs: list[TermRef], verb: int, passive: bool) -> Condition:
+def _event(refs: list[TermRef], verb: int, passive: bool, symmetric: bool) -> Condition:
     before, after = refs[:verb], refs[verb + 1 :]
     actor = _slot(before[-1], "actor") if before else None
     target = _slot(after[0], "target") if after else None
     if passive:
         actor, target = _slot(target, "actor"), _slot(actor, "target")
-    event = Event(TermRef(refs[verb].key, "verb"), actor, target)
+    event = Event(TermRef(refs[verb].key, "verb"), actor, target, symmetric)
     rest = before[:-1] + after[1:]
     return All((event, *rest)) if rest else event
 

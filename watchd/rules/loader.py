@@ -229,7 +229,7 @@ class Builder:
         rule: Rule = item.model
         self.positions = item.positions
         self.term_errors = []
-        parser = Parser(item.positions, self.term)
+        parser = Parser(item.positions, self.term, self._symmetric)
         condition = self._condition(rule, item, parser)
         unless = None
         if rule.unless is not None:
@@ -298,6 +298,10 @@ class Builder:
             self.regexes[key] = compile_regex(key[3:])
             return Term(key, "regex", (), regex=key[3:])
         return Term(key, "literal", literal_patterns(key))
+
+    def _symmetric(self, key: str) -> bool:
+        verb = self.lexicon.verbs.get(key[1:]) if key.startswith("%") else None
+        return verb is not None and verb.symmetric
 
     def _where(self, where: YamlPath) -> Location:
         return self.positions.at(where)

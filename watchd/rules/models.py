@@ -71,6 +71,7 @@ class Verb(Model):
     irregular: dict[str, list[Text]] = {}
     phrases: list[Text] = []
     nouns: list[Text] = []
+    symmetric: bool = False
     codes: dict[str, list[str]] = {}
     note: str = ""
 
