@@ -106,6 +106,10 @@ class Analysis:
         """The folded tokens, as in `joined`."""
         return self.joined[1:-1].split(" ") if self.words else []
 
+    def norm(self, index: int) -> str:
+        """One folded token (cheaper than `norms` when only a few are looked at)."""
+        return strip_possessive(fold(self.words[index]))
+
     @cached_property
     def starts(self) -> list[int]:
         """Where each token starts in `joined`."""
@@ -145,7 +149,7 @@ class Analysis:
     @cached_property
     def sentence_starts(self) -> list[int]:
         """Token indices where sentences begin; the first is always 0."""
-        words, norms = self.words, self.norms
+        words, norm = self.words, self.norm
         last = len(words) - 1
         starts = [0]
         for index in self._boundaries:
@@ -153,7 +157,7 @@ class Analysis:
             if following == PARAGRAPH or following[0].islower():
                 continue  # the paragraph mark ends it, or the sentence goes on
             if words[index] == ".":
-                previous = norms[index - 1] if index else ""
+                previous = norm(index - 1) if index else ""
                 if previous in TITLES or "." in previous:  # "Mr. Smith", "U.S. President"
                     continue
                 if previous in NUMBERED and following[0].isdigit():  # "No. 2", "Jan. 5"

@@ -39,6 +39,8 @@ HEADLINE = "watch: Shamkhani criticizes Russia"
         ("Russia criticized Shamkhani.", False),
         ("Shamkhani did not criticize Russia.", False),
         ("Shamkhani didn't criticize Russia.", False),
+        ("Shamkhani didn’t criticize Russia.", False),
+        ("Mr. Shamkhani criticized Russia.", True),
         ("Shamkhani refused to condemn Russia.", False),
         ("Shamkhani criticized Iran. Russia stayed silent.", False),
         ("Shamkhani criticized Iran while Russia watched.", False),

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any, Protocol
 
 import ahocorasick
@@ -56,7 +57,6 @@ class Automaton:
         self.names = names
         self.parts = _one_word_names(terms)
         self.entries: list[Entry] = []
-        self.plain_ids: dict[str, list[int]] = defaultdict(list)
         self.special_ids: set[int] = set()
         self.blocking_ids: set[int] = set()
         self._automaton: Any = ahocorasick.Automaton(ahocorasick.STORE_INTS)
@@ -80,8 +80,6 @@ class Automaton:
             self.special_ids.add(number)
         if blocks:
             self.blocking_ids.add(number)
-        for term in plain:
-            self.plain_ids[term].append(number)
         self._automaton.add_word(key, number)
 
     def scan(self, analysis: Analysis, published: date | None = None) -> Occurrences:
@@ -126,9 +124,18 @@ class Occurrences:
         return spans
 
     def _plain(self, key: str) -> Iterator[Span]:
-        for number in self.automaton.plain_ids[key]:
-            if number in self.ends:
-                yield from self._entry_spans(number)
+        for number in self._found_by_key.get(key, ()):
+            yield from self._entry_spans(number)
+
+    @cached_property
+    def _found_by_key(self) -> dict[str, list[int]]:
+        """The patterns found, by the terms they are plain patterns of."""
+        table: dict[str, list[int]] = defaultdict(list)
+        entries = self.automaton.entries
+        for number in self.ends:
+            for term in entries[number].plain:
+                table[term].append(number)
+        return table
 
     def _entry_spans(self, number: int) -> Iterator[Span]:
         """Each place the pattern ended (the token after its last word) as a span."""

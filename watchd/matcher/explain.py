@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from watchd.documents import Document
 from watchd.matcher.matcher import Field, Matcher, fire, windows
-from watchd.matcher.verify import Window, evaluate, spans_in
+from watchd.matcher.verify import Window, evaluate, first_in, spans_in
 from watchd.rules.conditions import (
     All,
     AnyOf,
@@ -149,9 +149,7 @@ def _verdict(rule: CompiledRule, field: Field, window: Window) -> str:
     if evaluate(rule.condition, field.found, field.analysis, window) is not None:
         return "no: the unless: condition holds here"
     missing = [
-        r.key
-        for r in term_refs(rule.condition)
-        if next(spans_in(field.found, r.key, window), None) is None
+        r.key for r in term_refs(rule.condition) if first_in(field.found, r.key, window) is None
     ]
     if missing:
         return f"no: missing {', '.join(dict.fromkeys(missing))}"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,6 +27,17 @@ class Field:
     analysis: Analysis
     found: Found
     candidates: set[int]
+    units: dict[tuple[str, str], list[int]] = dataclasses.field(default_factory=dict)
+
+    def units_of(self, key: str, within: str) -> list[int]:
+        """The sentences (or paragraphs) in which term `key` occurs, shared by all rules."""
+        units = self.units.get((key, within))
+        if units is None:
+            analysis = self.analysis
+            unit = analysis.sentence_of if within == "sentence" else analysis.paragraph_of
+            units = sorted({unit(span[0]) for span in self.found.get(key) or ()})
+            self.units[(key, within)] = units
+        return units
 
 
 class Matcher:
@@ -98,29 +110,38 @@ def windows(
     rule requires nothing (`not: ...`)."""
     analysis = field.analysis
     limit = analysis.paragraph_range(0)[1] if lead and len(analysis) else len(analysis)
-    if rule.within == "document":
+    within = rule.within
+    if within == "document":
         yield Window(0, limit)
-        return
-    starts = sorted({s[0] for s in _starts(rule, field, anchor, limit) if s[0] < limit})
-    if isinstance(rule.within, int):
-        for start in starts:
-            yield Window(start, min(start + rule.within, limit))
-        return
-    unit = analysis.sentence_of if rule.within == "sentence" else analysis.paragraph_of
-    span = analysis.sentence_range if rule.within == "sentence" else analysis.paragraph_range
-    for number in sorted({unit(start) for start in starts}):
-        lo, hi = span(number)
-        yield Window(lo, min(hi, limit))
+    elif isinstance(within, int):
+        for start in _word_starts(rule, field, anchor, limit):
+            yield Window(start, min(start + within, limit))
+    else:
+        span = analysis.sentence_range if within == "sentence" else analysis.paragraph_range
+        for number in _units(field, anchor, within):
+            lo, hi = span(number)
+            if lo >= limit:
+                return
+            yield Window(lo, min(hi, limit))
 
 
-def _starts(
-    rule: CompiledRule, field: Field, anchor: frozenset[str], limit: int
-) -> Iterator[tuple[int, int]]:
+def _units(field: Field, anchor: frozenset[str], within: str) -> Iterable[int]:
     if not anchor:
-        return ((i, i + 1) for i in range(limit))
-    keys = anchor if isinstance(rule.within, str) else {r.key for r in term_refs(rule.condition)}
+        starts = field.analysis.sentence_starts
+        return range(len(starts if within == "sentence" else field.analysis.paragraph_starts))
+    if len(anchor) == 1:
+        return field.units_of(next(iter(anchor)), within)
+    return sorted(set().union(*(field.units_of(key, within) for key in anchor)))
+
+
+def _word_starts(rule: CompiledRule, field: Field, anchor: frozenset[str], limit: int) -> list[int]:
+    """Where a run of N words may begin: at any term of the rule (or anywhere)."""
+    if not anchor:
+        return list(range(limit))
     everything = Window(0, limit)
-    return (span for key in keys for span in spans_in(field.found, key, everything))
+    keys = {ref.key for ref in term_refs(rule.condition)}
+    spans = (span for key in keys for span in spans_in(field.found, key, everything))
+    return sorted({span[0] for span in spans})
 
 
 def to_evidence(field: Field, slots: list[Slot], window: Window) -> Evidence:

@@ -41,7 +41,7 @@ def evaluate(
 ) -> list[Slot] | None:
     """The slots that make `condition` true inside `window`, or None."""
     if isinstance(condition, TermRef):
-        span = next(spans_in(found, condition.key, window), None)
+        span = first_in(found, condition.key, window)
         return [(condition.slot, span)] if span else None
     if isinstance(condition, All):
         return _all(condition.children, found, analysis, window)
@@ -54,6 +54,19 @@ def evaluate(
     if isinstance(condition, Near):
         return _near(condition, found, window)
     return _event(condition, found, analysis, window)
+
+
+def first_in(found: Found, key: str, window: Window) -> Span | None:
+    """The first span of `key` inside `window`."""
+    spans = found.get(key)
+    if spans:
+        for i in range(bisect_left(spans, (window.lo, -1)), len(spans)):
+            span = spans[i]
+            if span[0] >= window.hi:
+                return None
+            if span[1] <= window.hi:
+                return span
+    return None
 
 
 def spans_in(found: Found, key: str, window: Window) -> Iterator[Span]:
@@ -145,7 +158,7 @@ def _symmetric(analysis: Analysis, actor: Span | None, verb: Span, target: Span 
 def _by_either(analysis: Analysis, party: Span, verb: Span) -> bool:
     if party[1] <= verb[0]:
         return _one_clause(analysis, party, verb, None)
-    return not any(analysis.norms[i] in CLAUSE_BREAKERS for i in range(verb[1], party[0]))
+    return not any(analysis.norm(i) in CLAUSE_BREAKERS for i in range(verb[1], party[0]))
 
 
 def _optional(found: Found, term: TermRef | None, window: Window) -> list[Span | None]:
@@ -178,13 +191,13 @@ def _arranged(analysis: Analysis, actor: Span | None, verb: Span, target: Span |
 
 def _one_clause(analysis: Analysis, actor: Span, verb: Span, target: Span | None) -> bool:
     end = target[0] if target else verb[0]
-    return not any(analysis.norms[i] in CLAUSE_BREAKERS for i in range(actor[1], end))
+    return not any(analysis.norm(i) in CLAUSE_BREAKERS for i in range(actor[1], end))
 
 
 def _by_actor(analysis: Analysis, verb: Span, actor: Span) -> bool:
     """ "criticized (on Monday) by (Iran's) Shamkhani": a "by" close after the verb."""
     for i in range(verb[1], min(verb[1] + PASSIVE_REACH + 1, actor[0])):
-        if analysis.norms[i] == "by":
+        if analysis.norm(i) == "by":
             return actor[0] - i <= PASSIVE_REACH
     return False
 
@@ -195,8 +208,9 @@ def _overlap(a: Span | None, b: Span | None) -> bool:
 
 def _negated(analysis: Analysis, verb: Span, window: Window) -> bool:
     """ "did not criticize", "refused to condemn", "no criticism"."""
-    norms = analysis.norms
+    norm = analysis.norm
     start = max(window.lo, verb[0] - NEGATION_REACH)
-    if verb[0] > window.lo and norms[verb[0] - 1] == "no":
+    if verb[0] > window.lo and norm(verb[0] - 1) == "no":
         return True
-    return any(norms[i] in NEGATORS or norms[i].endswith("n't") for i in range(start, verb[0]))
+    before = [norm(i) for i in range(start, verb[0])]
+    return any(word in NEGATORS or word.endswith("n't") for word in before)
