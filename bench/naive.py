@@ -17,9 +17,9 @@ from datetime import date
 import regex
 
 from watchd.documents import Document
-from watchd.matcher import Evidence, Hit
+from watchd.matcher import Hit
 from watchd.matcher.automaton import Span
-from watchd.matcher.matcher import MAX_EVIDENCE, Field, fire, to_evidence, windows
+from watchd.matcher.matcher import Field, rule_evidence
 from watchd.rules.conditions import required, term_refs
 from watchd.rules.loader import CompiledRule, RuleSet
 from watchd.rules.terms import Pattern, Term
@@ -54,7 +54,7 @@ class Naive:
                 name: Field(name, analysis, self.found(number, analysis, published, memo), set())
                 for (name, analysis), memo in zip(analyses.items(), memos.values(), strict=True)
             }
-            evidence = list(self._evidence(rule, self.scopes[number], fields))
+            evidence = list(rule_evidence(rule, fields, self.scopes[number]))
             if evidence:
                 hit = Hit(rule.id, rule.title, document.source, rule.version, tuple(evidence))
                 hits.append(hit)
@@ -84,26 +84,6 @@ class Naive:
         if term.kind == "entity" and "-" in analysis.joined:
             spans += _compound_spans(term, analysis, self.names)
         return sorted(spans)
-
-    def _evidence(
-        self, rule: CompiledRule, scope: frozenset[str], fields: dict[str, Field]
-    ) -> Iterator[Evidence]:
-        """As `Matcher._evidence`, without the candidate check."""
-        seen: set[tuple[str, int]] = set()
-        for name in rule.fields:
-            field = fields.get("title" if name == "title" else "text")
-            if field is None:
-                continue
-            for window in windows(rule, field, scope, lead=name == "lead"):
-                slots = fire(rule, field, window)
-                if slots is None:
-                    continue
-                evidence = to_evidence(field, slots, window)
-                if (field.name, evidence.start) not in seen:
-                    seen.add((field.name, evidence.start))
-                    yield evidence
-                if len(seen) >= MAX_EVIDENCE:
-                    return
 
 
 def _scope(rule: CompiledRule) -> frozenset[str]:

@@ -75,22 +75,29 @@ class Matcher:
     def _evidence(
         self, rule: CompiledRule, number: int, fields: dict[str, Field]
     ) -> Iterator[Evidence]:
-        seen: set[tuple[str, int]] = set()
-        for name in rule.fields:
-            field = fields.get("title" if name == "title" else "text")
-            if field is None or number not in field.candidates:
+        candidate = {name: f for name, f in fields.items() if number in f.candidates}
+        return rule_evidence(rule, candidate, self.index.anchor[number])
+
+
+def rule_evidence(
+    rule: CompiledRule, fields: dict[str, Field], anchor: frozenset[str]
+) -> Iterator[Evidence]:
+    """Up to MAX_EVIDENCE sentences where `rule` fires, over the fields it looks at."""
+    seen: set[tuple[str, int]] = set()
+    for name in rule.fields:
+        field = fields.get("title" if name == "title" else "text")
+        if field is None:
+            continue
+        for window in windows(rule, field, anchor, lead=name == "lead"):
+            slots = fire(rule, field, window)
+            if slots is None:
                 continue
-            anchor = self.index.anchor[number]
-            for window in windows(rule, field, anchor, lead=name == "lead"):
-                slots = fire(rule, field, window)
-                if slots is None:
-                    continue
-                evidence = to_evidence(field, slots, window)
-                if (field.name, evidence.start) not in seen:
-                    seen.add((field.name, evidence.start))
-                    yield evidence
-                if len(seen) >= MAX_EVIDENCE:
-                    return
+            evidence = to_evidence(field, slots, window)
+            if (field.name, evidence.start) not in seen:
+                seen.add((field.name, evidence.start))
+                yield evidence
+            if len(seen) >= MAX_EVIDENCE:
+                return
 
 
 def fire(rule: CompiledRule, field: Field, window: Window) -> list[Slot] | None:
