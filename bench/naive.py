@@ -18,7 +18,7 @@ import regex
 
 from watchd.documents import Document
 from watchd.matcher import Hit
-from watchd.matcher.automaton import Span
+from watchd.matcher.automaton import Span, in_office, inside_longer, same_case
 from watchd.matcher.matcher import Field, rule_evidence
 from watchd.rules.conditions import required, term_refs
 from watchd.rules.loader import CompiledRule, RuleSet
@@ -107,13 +107,13 @@ def _term_spans(term: Term, analysis: Analysis, published: date | None) -> list[
     for pattern in term.patterns:
         for span in _occurrences(pattern, analysis):
             if pattern.role:
-                if _in_office(pattern, published):
+                if in_office(pattern, published):
                     roles.append(span)
-            elif pattern.cased is None or _same_case(analysis, pattern, span):
+            elif pattern.cased is None or same_case(analysis, pattern, span):
                 spans.append(span)
     longer = [span for blocker in term.blockers for span in _occurrences(blocker, analysis)]
     if longer:
-        spans = [s for s in spans if not _inside(s, longer)]
+        spans = [s for s in spans if not inside_longer(s, longer)]
     if spans:
         first = min(s[0] for s in spans)
         spans += [r for r in roles if r[0] > first]
@@ -151,23 +151,6 @@ def _occurrences(pattern: Pattern, analysis: Analysis) -> Iterator[Span]:
         first = analysis.token_at(at + 1)
         yield first, first + words
         at = joined.find(key, at + 1)
-
-
-def _same_case(analysis: Analysis, pattern: Pattern, span: Span) -> bool:
-    surface = tuple(strip_possessive(w) for w in analysis.words[span[0] : span[1]])
-    return bool(surface == pattern.cased)
-
-
-def _in_office(pattern: Pattern, published: date | None) -> bool:
-    if published is None:
-        return True
-    started = pattern.role_start is None or pattern.role_start <= published
-    return started and (pattern.role_end is None or published <= pattern.role_end)
-
-
-def _inside(span: Span, longer: list[Span]) -> bool:
-    size = span[1] - span[0]
-    return any(s[0] <= span[0] and span[1] <= s[1] and s[1] - s[0] > size for s in longer)
 
 
 def _regex_spans(compiled: regex.Pattern[str], analysis: Analysis) -> list[Span]:

@@ -180,9 +180,9 @@ class Occurrences:
         for number in numbers:
             for term, pattern in self.automaton.entries[number].special:
                 for span in self._entry_spans(number):
-                    if pattern.role and _in_office(pattern, published):
+                    if pattern.role and in_office(pattern, published):
                         roles[term].append(span)
-                    elif pattern.cased and _same_case(self.analysis, pattern, span):
+                    elif pattern.cased and same_case(self.analysis, pattern, span):
                         cased[term].append(span)
         for term, spans in cased.items():
             self.add(term, spans)
@@ -199,7 +199,7 @@ class Occurrences:
         for term, blocks in longer.items():
             spans = self.get(term)
             if spans:
-                self.replace(term, [s for s in spans if not _inside_longer(s, blocks)])
+                self.replace(term, [s for s in spans if not inside_longer(s, blocks)])
 
     def _compounds(self) -> None:
         """ "US-China talks", "Russia-Ukraine war": a compound of names counts as each name.
@@ -250,19 +250,19 @@ def _table(terms: dict[str, Term]) -> dict[str, list[tuple[str, str, Pattern]]]:
     return table
 
 
-def _same_case(analysis: Analysis, pattern: Pattern, span: Span) -> bool:
+def same_case(analysis: Analysis, pattern: Pattern, span: Span) -> bool:
     surface = tuple(strip_possessive(w) for w in analysis.words[span[0] : span[1]])
     return surface == pattern.cased
 
 
-def _in_office(pattern: Pattern, published: date | None) -> bool:
+def in_office(pattern: Pattern, published: date | None) -> bool:
     if published is None:
         return True
     after_start = pattern.role_start is None or pattern.role_start <= published
     return after_start and (pattern.role_end is None or published <= pattern.role_end)
 
 
-def _inside_longer(span: Span, longer: list[Span]) -> bool:
+def inside_longer(span: Span, longer: list[Span]) -> bool:
     size = span[1] - span[0]
     return any(s[0] <= span[0] and span[1] <= s[1] and s[1] - s[0] > size for s in longer)
 
