@@ -9,7 +9,7 @@ from functools import cached_property
 
 from watchd.rules.inflect import noun_forms, phrase_forms, verb_forms
 from watchd.rules.models import Entity, Verb, WordList
-from watchd.rules.terms import Pattern, Term, literal_patterns, name_patterns, role_pattern
+from watchd.rules.terms import Pattern, Term, name_patterns, role_pattern
 from watchd.text import tokens
 
 Words = tuple[str, ...]
@@ -60,8 +60,10 @@ class Lexicon:
         return forms
 
     def list_term(self, list_id: str) -> Term:
-        items = self.lists[list_id].items
-        return Term(f"${list_id}", "list", _unique(p for i in items for p in literal_patterns(i)))
+        """Every item of a list, as a literal; items that do not compile are left out (the
+        loader reports them where they are written)."""
+        patterns = name_patterns(self.lists[list_id].items)
+        return Term(f"${list_id}", "list", _unique(iter(patterns)))
 
     @cached_property
     def headline_index(self) -> dict[Words, tuple[str, str]]:

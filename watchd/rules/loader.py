@@ -179,6 +179,7 @@ class Builder:
         self._merge(items, Verb, self.lexicon.verbs)
         self._merge(items, WordList, self.lexicon.lists)
         self._check_members(items)
+        self._check_items(items)
         rules = self._compile_rules([i for i in items if isinstance(i.model, Rule)])
         return RuleSet(rules, self.terms, self.regexes, self.lexicon, self.notices)
 
@@ -209,6 +210,17 @@ class Builder:
                 elif item.model.id in self.lexicon.closure(member):
                     message = f"member {member!r} leads back to {item.model.id!r}; remove the cycle"
                     self.errors.append(RuleError(item.positions.at(where), message))
+
+    def _check_items(self, items: list[Item]) -> None:
+        """Every list item and entity name of the user's files must compile as a literal."""
+        for item in (i for i in items if not i.default):
+            for key in ("items", "names", "spellings", "scripts", "adjectives"):
+                for n, text in enumerate(getattr(item.model, key, ())):
+                    try:
+                        literal_patterns(text)
+                    except TermSyntaxError as error:
+                        where = item.positions.at((*item.where, key, n))
+                        self.errors.append(RuleError(where, str(error)))
 
     def _compile_rules(self, items: list[Item]) -> list[CompiledRule]:
         rules: list[CompiledRule] = []

@@ -54,12 +54,12 @@ class Entity(Model):
     id: Id
     kind: str = ""
     names: list[Text] = Field(min_length=1)
-    spellings: list[Text] = []
-    scripts: list[Text] = []
-    adjectives: list[Text] = []
-    members: list[Id] = []
-    roles: list[Role] = []
-    codes: dict[str, str] = {}
+    spellings: list[Text] = Field(default_factory=list)
+    scripts: list[Text] = Field(default_factory=list)
+    adjectives: list[Text] = Field(default_factory=list)
+    members: list[Id] = Field(default_factory=list)
+    roles: list[Role] = Field(default_factory=list)
+    codes: dict[str, str] = Field(default_factory=dict)
     note: str = ""
 
 
@@ -68,11 +68,11 @@ class Verb(Model):
 
     id: Id
     lemmas: list[Text] = Field(min_length=1)
-    irregular: dict[str, list[Text]] = {}
-    phrases: list[Text] = []
-    nouns: list[Text] = []
+    irregular: dict[str, list[Text]] = Field(default_factory=dict)
+    phrases: list[Text] = Field(default_factory=list)
+    nouns: list[Text] = Field(default_factory=list)
     symmetric: bool = False
-    codes: dict[str, list[str]] = {}
+    codes: dict[str, list[str]] = Field(default_factory=dict)
     note: str = ""
 
 
@@ -93,8 +93,12 @@ Example = Text | ExampleDocument
 
 
 class Examples(Model):
-    match: list[Example] = []
-    no_match: list[Example] = []
+    match: list[Example] = Field(default_factory=list)
+    no_match: list[Example] = Field(default_factory=list)
+
+
+def _title_and_text() -> list[FieldName]:
+    return ["title", "text"]
 
 
 class Rule(Model):
@@ -104,14 +108,14 @@ class Rule(Model):
     when: Any = None
     unless: Any = None
     within: Scope = "sentence"
-    fields: list[FieldName] = ["title", "text"]
+    fields: list[FieldName] = Field(default_factory=_title_and_text)
     severity: Severity = "medium"
-    tags: list[str] = []
-    notify: list[str] = []
+    tags: list[str] = Field(default_factory=list)
+    notify: list[str] = Field(default_factory=list)
     throttle: Duration | None = None
     digest: str | None = None
-    sources: list[str] = []
-    examples: Examples = Examples()
+    sources: list[str] = Field(default_factory=list)
+    examples: Examples = Field(default_factory=Examples)
     note: str = ""
 
     @field_validator("within", mode="before")
@@ -128,7 +132,7 @@ class Rule(Model):
 class RuleFile(Model):
     """One YAML file: any of rules and the three lexicon sections."""
 
-    rules: list[Rule] = []
-    entities: list[Entity] = []
-    verbs: list[Verb] = []
-    lists: list[WordList] = []
+    rules: list[Rule] = Field(default_factory=list)
+    entities: list[Entity] = Field(default_factory=list)
+    verbs: list[Verb] = Field(default_factory=list)
+    lists: list[WordList] = Field(default_factory=list)

@@ -73,8 +73,17 @@ def literal_patterns(text: str) -> tuple[Pattern, ...]:
 
 
 def name_patterns(names: Iterable[str]) -> tuple[Pattern, ...]:
-    """Patterns for names: exact words, case-insensitive unless an acronym or `|cased`."""
-    return tuple(p for name in names for p in literal_patterns(name))
+    """Patterns for names or list items: exact words, case-insensitive unless an acronym or
+    `|cased`. A name that does not compile is left out: the loader reports it where it is
+    written."""
+    return tuple(p for name in names for p in _patterns_or_none(name))
+
+
+def _patterns_or_none(text: str) -> tuple[Pattern, ...]:
+    try:
+        return literal_patterns(text)
+    except TermSyntaxError:
+        return ()
 
 
 def is_acronym(text: str) -> bool:

@@ -24,11 +24,21 @@ YamlPath = tuple[Key, ...]
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# Scalars in lists under these keys always get their own position (conditions, examples);
+# other list items (names, watchlist items, tags) are located only when an error asks.
+PRECISE_UNDER = frozenset({"when", "unless", "examples"})
+
+
 @dataclass
 class Positions:
-    """Where each value (and each mapping key) of one file was written."""
+    """Where each value (and each mapping key) of one file was written.
+
+    To keep large watchlists cheap, the first pass skips plain list items outside
+    PRECISE_UNDER; the first lookup that misses one parses the file again, fully."""
 
     path: str
+    text: str = ""
+    precise: bool = False
     values: dict[YamlPath, Location] = field(default_factory=dict)
     keys: dict[YamlPath, Location] = field(default_factory=dict)
     errors: list[RuleError] = field(default_factory=list)
@@ -36,23 +46,35 @@ class Positions:
     def at(self, where: YamlPath, *, key: bool = False) -> Location:
         """The location of `where`, or of its nearest written ancestor."""
         table = self.keys if key else self.values
+        if where not in table and not self.precise:
+            self._reparse()
+            table = self.keys if key else self.values
         for end in range(len(where), -1, -1):
             found = table.get(where[:end]) or self.values.get(where[:end])
             if found:
                 return found
         return Location(self.path, 1, 1)
 
+    def _reparse(self) -> None:
+        self.precise = True
+        node = yaml.compose(self.text, Loader=_Loader)
+        if node is not None:
+            self.values.clear()
+            self.keys.clear()
+            self.errors.clear()
+            _Builder(self).build(node, ())
+
 
 def load_yaml(path: Path, text: str) -> tuple[Any, Positions]:
     """Parse one YAML document; raises RuleError with the position of a syntax error."""
-    positions = Positions(str(path))
+    positions = Positions(str(path), text)
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         raise _syntax_error(positions.path, error) from None
     if node is None:
         return None, positions
-    return _build(node, (), positions), positions
+    return _Builder(positions).build(node, ()), positions
 
 
 def _syntax_error(path: str, error: yaml.MarkedYAMLError) -> RuleError:
@@ -69,30 +91,50 @@ def _mark(path: str, mark: Any) -> Location:
     return Location(path, mark.line + 1, mark.column + 1)
 
 
-def _build(node: yaml.Node, where: YamlPath, positions: Positions) -> Any:
-    positions.values[where] = _mark(positions.path, node.start_mark)
-    if isinstance(node, yaml.MappingNode):
-        return _build_mapping(node, where, positions)
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*where, i), positions) for i, item in enumerate(node.value)]
-    return yaml.constructor.SafeConstructor().construct_object(node)
+class _Builder:
+    """Plain data from composed nodes, recording positions as it goes."""
 
+    def __init__(self, positions: Positions) -> None:
+        self.positions = positions
+        self.constructor = yaml.constructor.SafeConstructor()
 
-def _build_mapping(node: yaml.MappingNode, where: YamlPath, positions: Positions) -> Any:
-    result: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = yaml.constructor.SafeConstructor().construct_object(key_node)
-        if not isinstance(key, str | int):
-            key = str(key)
-        here = (*where, key)
-        if key in result:
-            first = positions.keys[here]
-            message = f"duplicate key {key!r} (first written at line {first.line}); remove one"
-            positions.errors.append(RuleError(_mark(positions.path, key_node.start_mark), message))
-            continue
-        positions.keys[here] = _mark(positions.path, key_node.start_mark)
-        result[key] = _build(value_node, here, positions)
-    return result
+    def build(self, node: yaml.Node, where: YamlPath) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            self._record(node, where)
+            return self._mapping(node, where)
+        if isinstance(node, yaml.SequenceNode):
+            self._record(node, where)
+            return [self.build(item, (*where, i)) for i, item in enumerate(node.value)]
+        if (
+            self.positions.precise
+            or not where
+            or isinstance(where[-1], str)
+            or not PRECISE_UNDER.isdisjoint(where)
+        ):
+            self._record(node, where)
+        return self.constructor.construct_object(node)
+
+    def _record(self, node: yaml.Node, where: YamlPath) -> None:
+        self.positions.values[where] = _mark(self.positions.path, node.start_mark)
+
+    def _mapping(self, node: yaml.MappingNode, where: YamlPath) -> Any:
+        positions = self.positions
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.constructor.construct_object(key_node)
+            if not isinstance(key, str | int):
+                key = str(key)
+            here = (*where, key)
+            if key in result:
+                first = positions.keys[here]
+                message = f"duplicate key {key!r} (first written at line {first.line}); remove one"
+                positions.errors.append(
+                    RuleError(_mark(positions.path, key_node.start_mark), message)
+                )
+                continue
+            positions.keys[here] = _mark(positions.path, key_node.start_mark)
+            result[key] = self.build(value_node, here)
+        return result
 
 
 M = TypeVar("M", bound=BaseModel)
