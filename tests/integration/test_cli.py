@@ -140,3 +140,13 @@ def test_explain_unknown_rule_is_a_usage_error() -> None:
     result = watchd("explain", "--rules", "rules/", "no-such-rule")
     assert result.returncode == 2
     assert "no rule 'no-such-rule'" in result.stderr
+
+
+def test_match_decodes_legacy_text_and_says_so(tmp_path: Path) -> None:
+    (tmp_path / "old.txt").write_bytes(
+        "Shamkhani condemned Russia\u2019s \u201cplan\u201d.".encode("cp1252")
+    )
+    result = watchd("match", "--rules", str(ROOT / "rules"), "--json", str(tmp_path / "old.txt"))
+    assert result.returncode == 0
+    assert "old.txt: not UTF-8; decoded as cp1252" in result.stderr
+    assert "shamkhani-criticizes-russia" in [h["rule"] for h in hits(result.stdout)]
