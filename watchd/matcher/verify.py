@@ -158,7 +158,7 @@ def _symmetric(analysis: Analysis, actor: Span | None, verb: Span, target: Span 
 def _by_either(analysis: Analysis, party: Span, verb: Span) -> bool:
     if party[1] <= verb[0]:
         return _one_clause(analysis, party, verb, None)
-    return not any(analysis.norm(i) in CLAUSE_BREAKERS for i in range(verb[1], party[0]))
+    return CLAUSE_BREAKERS.isdisjoint(analysis.norms[verb[1] : party[0]])
 
 
 def _optional(found: Found, term: TermRef | None, window: Window) -> list[Span | None]:
@@ -191,13 +191,13 @@ def _arranged(analysis: Analysis, actor: Span | None, verb: Span, target: Span |
 
 def _one_clause(analysis: Analysis, actor: Span, verb: Span, target: Span | None) -> bool:
     end = target[0] if target else verb[0]
-    return not any(analysis.norm(i) in CLAUSE_BREAKERS for i in range(actor[1], end))
+    return CLAUSE_BREAKERS.isdisjoint(analysis.norms[actor[1] : end])
 
 
 def _by_actor(analysis: Analysis, verb: Span, actor: Span) -> bool:
     """ "criticized (on Monday) by (Iran's) Shamkhani": a "by" close after the verb."""
     for i in range(verb[1], min(verb[1] + PASSIVE_REACH + 1, actor[0])):
-        if analysis.norm(i) == "by":
+        if analysis.norms[i] == "by":
             return actor[0] - i <= PASSIVE_REACH
     return False
 
@@ -208,9 +208,8 @@ def _overlap(a: Span | None, b: Span | None) -> bool:
 
 def _negated(analysis: Analysis, verb: Span, window: Window) -> bool:
     """ "did not criticize", "refused to condemn", "no criticism"."""
-    norm = analysis.norm
+    norms = analysis.norms
     start = max(window.lo, verb[0] - NEGATION_REACH)
-    if verb[0] > window.lo and norm(verb[0] - 1) == "no":
+    if verb[0] > window.lo and norms[verb[0] - 1] == "no":
         return True
-    before = [norm(i) for i in range(start, verb[0])]
-    return any(word in NEGATORS or word.endswith("n't") for word in before)
+    return any(word in NEGATORS or word.endswith("n't") for word in norms[start : verb[0]])
