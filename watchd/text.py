@@ -112,6 +112,11 @@ class Analysis:
         """One folded token (cheaper than `norms` when only a few are looked at)."""
         return strip_possessive(fold(self.words[index]))
 
+    def folded(self, first: int, end: int) -> list[str]:
+        """The folded tokens [first, end), possessives kept (cheaper than `norms` for a
+        short run)."""
+        return fold(" ".join(self.words[first:end])).split(" ") if end > first else []
+
     @cached_property
     def starts(self) -> list[int]:
         """Where each token starts in `joined`."""

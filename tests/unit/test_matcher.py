@@ -44,6 +44,8 @@ HEADLINE = "watch: Shamkhani criticizes Russia"
         ("Shamkhani refused to condemn Russia.", False),
         ("Shamkhani criticized Iran. Russia stayed silent.", False),
         ("Shamkhani criticized Iran while Russia watched.", False),
+        ("Shamkhani said Iran had criticized Russia.", False),
+        ("Shamkhani, who spoke on Monday, criticized Russia.", True),
         ("Shamkhani spoke. Later Russia was criticized by the press.", False),
     ],
 )

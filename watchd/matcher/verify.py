@@ -26,6 +26,11 @@ CLAUSE_BREAKERS = frozenset(
     "while whereas but although though because when after before since unless until if "
     "however meanwhile".split()
 )
+# Verbs of saying: between the actor and the verb they make the actor a speaker.
+REPORTING = frozenset(
+    "said say says saying told tell tells telling added adds stated states claimed claims "
+    "reported reports according".split()
+)
 NEGATION_REACH = 3  # a negator this many words before the verb negates it
 PASSIVE_REACH = 4  # "criticized on Monday by": at most this many words from verb to "by"
 
@@ -158,7 +163,7 @@ def _symmetric(analysis: Analysis, actor: Span | None, verb: Span, target: Span 
 def _by_either(analysis: Analysis, party: Span, verb: Span) -> bool:
     if party[1] <= verb[0]:
         return _one_clause(analysis, party, verb, None)
-    return CLAUSE_BREAKERS.isdisjoint(analysis.norms[verb[1] : party[0]])
+    return CLAUSE_BREAKERS.isdisjoint(analysis.folded(verb[1], party[0]))
 
 
 def _optional(found: Found, term: TermRef | None, window: Window) -> list[Span | None]:
@@ -190,14 +195,19 @@ def _arranged(analysis: Analysis, actor: Span | None, verb: Span, target: Span |
 
 
 def _one_clause(analysis: Analysis, actor: Span, verb: Span, target: Span | None) -> bool:
+    """No other clause between the parts, and the actor is not just the one who reports
+    ("Shamkhani said Iran criticized Russia" is not Shamkhani criticizing)."""
     end = target[0] if target else verb[0]
-    return CLAUSE_BREAKERS.isdisjoint(analysis.norms[actor[1] : end])
+    between = analysis.folded(actor[1], end)
+    if not CLAUSE_BREAKERS.isdisjoint(between):
+        return False
+    return REPORTING.isdisjoint(between[: max(verb[0] - actor[1], 0)])
 
 
 def _by_actor(analysis: Analysis, verb: Span, actor: Span) -> bool:
     """ "criticized (on Monday) by (Iran's) Shamkhani": a "by" close after the verb."""
     for i in range(verb[1], min(verb[1] + PASSIVE_REACH + 1, actor[0])):
-        if analysis.norms[i] == "by":
+        if analysis.norm(i) == "by":
             return actor[0] - i <= PASSIVE_REACH
     return False
 
@@ -208,8 +218,7 @@ def _overlap(a: Span | None, b: Span | None) -> bool:
 
 def _negated(analysis: Analysis, verb: Span, window: Window) -> bool:
     """ "did not criticize", "refused to condemn", "no criticism"."""
-    norms = analysis.norms
-    start = max(window.lo, verb[0] - NEGATION_REACH)
-    if verb[0] > window.lo and norms[verb[0] - 1] == "no":
+    before = analysis.folded(max(window.lo, verb[0] - NEGATION_REACH), verb[0])
+    if before and before[-1] == "no":
         return True
-    return any(word in NEGATORS or word.endswith("n't") for word in norms[start : verb[0]])
+    return any(word in NEGATORS or word.endswith("n't") for word in before)
