@@ -156,7 +156,7 @@ class Analysis:
     @cached_property
     def sentence_starts(self) -> list[int]:
         """Token indices where sentences begin; the first is always 0."""
-        words, norm = self.words, self.norm
+        words = self.words
         last = len(words) - 1
         starts = [0]
         for index in self._boundaries:
@@ -164,7 +164,7 @@ class Analysis:
             if following == PARAGRAPH or following[0].islower():
                 continue  # the paragraph mark ends it, or the sentence goes on
             if words[index] == ".":
-                previous = norm(index - 1) if index else ""
+                previous = words[index - 1].lower() if index else ""
                 if previous in TITLES or "." in previous:  # "Mr. Smith", "U.S. President"
                     continue
                 if previous in NUMBERED and following[0].isdigit():  # "No. 2", "Jan. 5"

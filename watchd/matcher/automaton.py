@@ -116,10 +116,10 @@ class Occurrences:
 
     def get(self, key: str) -> list[Span] | None:
         """The sorted spans of term `key`, or None when it does not occur."""
-        if key not in self.keys:
-            return None
         spans = self._spans.get(key)
         if spans is None:
+            if key not in self.keys:
+                return None
             spans = self._spans[key] = sorted(self._plain(key))
         return spans
 
@@ -151,8 +151,10 @@ class Occurrences:
             self.keys.add(key)
 
     def replace(self, key: str, spans: list[Span]) -> None:
-        self._spans[key] = sorted(spans)
-        if not spans:
+        if spans:
+            self._spans[key] = sorted(spans)
+        else:
+            self._spans.pop(key, None)
             self.keys.discard(key)
 
     def resolve(self, published: date | None) -> None:

@@ -52,10 +52,6 @@ class Term:
     regex: str | None = None
     blockers: tuple[Pattern, ...] = ()
 
-    @property
-    def text(self) -> str:
-        return self.key
-
 
 def literal_patterns(text: str) -> tuple[Pattern, ...]:
     """The patterns of a literal such as `resolution|forms`, `WHO|cased` or `russ*`."""
