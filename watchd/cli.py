@@ -6,12 +6,15 @@ Exit codes: 0 ok (for `match`, whether or not anything matched), 1 a problem was
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
+import yaml
 
 from watchd import __version__
 from watchd.check import run_examples
@@ -101,6 +104,63 @@ def explain(rule_paths: tuple[Path, ...], rule_id: str, inputs: tuple[str, ...])
             continue
         assert matcher is not None
         click.echo("\n" + "\n".join(diagnose(rule, matcher, item)))
+
+
+@main.command()
+@click.option(
+    "--rules",
+    "rule_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Rule files or folders whose lexicon entries count too (default: ./rules).",
+)
+@click.option("--entity", "entity_id", help="Show the whole entry of this entity.")
+@click.option("--verb", "verb_id", help="Show the whole entry of this verb class.")
+@click.argument("words", nargs=-1)
+def lexicon(
+    rule_paths: tuple[Path, ...], entity_id: str | None, verb_id: str | None, words: tuple[str, ...]
+) -> None:
+    """Look up what WORDS (a word or a quoted phrase each) mean to a headline rule.
+
+    Shows the entities, roles, verb classes and lists a word belongs to; --entity ID and
+    --verb ID show a whole entry with every name or form it matches.
+    """
+    if not (words or entity_id or verb_id):
+        raise click.UsageError("give a word, --entity ID or --verb ID")
+    paths = list(rule_paths) or ([DEFAULT_RULES] if DEFAULT_RULES.is_dir() else [])
+    ruleset = _load(paths)
+    for word in words:
+        click.echo(_meaning(ruleset, word))
+    if entity_id:
+        click.echo(_entry(ruleset, "entities", entity_id))
+    if verb_id:
+        click.echo(_entry(ruleset, "verbs", verb_id))
+
+
+def _meaning(ruleset: RuleSet, word: str) -> str:
+    meanings = ruleset.lexicon.meanings(word)
+    if not meanings:
+        reading = "a name, as written" if word[:1].isupper() else "a word, with its inflections"
+        return f"{word}: not in the lexicon; a headline reads it as {reading}"
+    return "\n".join(f"{word}: {kind} {ident}" for kind, ident in meanings)
+
+
+def _entry(ruleset: RuleSet, section: str, ident: str) -> str:
+    lexicon = ruleset.lexicon
+    table: dict[str, Any] = lexicon.entities if section == "entities" else lexicon.verbs
+    if ident not in table:
+        hint = difflib.get_close_matches(ident, list(table), n=1)
+        fix = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise click.UsageError(
+            f"no {section[:-1] if section == 'verbs' else 'entity'} {ident!r}{fix}"
+        )
+    entry = table[ident].model_dump(exclude_defaults=True, mode="json")
+    text = yaml.safe_dump(
+        {section: [entry]}, allow_unicode=True, sort_keys=False, default_flow_style=None, width=88
+    ).rstrip()
+    term = lexicon.entity_term(ident) if section == "entities" else lexicon.verb_term(ident)
+    forms = sorted({" ".join(p.words) for p in term.patterns})
+    return f"{text}\n# matches {len(forms)} forms: {', '.join(forms)}"
 
 
 def _default_rules() -> list[Path]:

@@ -150,3 +150,24 @@ def test_match_decodes_legacy_text_and_says_so(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "old.txt: not UTF-8; decoded as cp1252" in result.stderr
     assert "shamkhani-criticizes-russia" in [h["rule"] for h in hits(result.stdout)]
+
+
+def test_lexicon_says_what_words_mean() -> None:
+    result = watchd("lexicon", "accuses", "Moscow", "the Secretary", "Zarif", "resolution")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "accuses: verb class criticize" in lines
+    assert "Moscow: entity russia" in lines
+    assert "the Secretary: role shamkhani" in lines  # from ./rules
+    assert "Zarif: list iran-officials" in lines
+    assert "resolution: not in the lexicon; a headline reads it as a word" in result.stdout
+
+
+def test_lexicon_shows_a_whole_entry_and_its_forms() -> None:
+    result = watchd("lexicon", "--verb", "meet")
+    assert result.returncode == 0, result.stderr
+    assert "- id: meet" in result.stdout and "symmetric: true" in result.stdout
+    assert "met" in result.stdout.split("# matches", 1)[1].split(", ")
+    unknown = watchd("lexicon", "--entity", "rusia")
+    assert unknown.returncode == 2
+    assert "no entity 'rusia' (did you mean 'russia'?)" in unknown.stderr

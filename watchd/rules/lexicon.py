@@ -80,6 +80,35 @@ class Lexicon:
                 index[tuple(tokens(name.split("|")[0]))] = ("entity", entity_id)
         return index
 
+    def meanings(self, phrase: str) -> list[tuple[str, str]]:
+        """Everything a word or phrase stands for: ("entity" | "role" | "verb class" |
+        "list" | "part of", id), in the lexicon's order."""
+        found = list(self._meanings.get(tuple(tokens(phrase)), []))
+        entities = [ident for kind, ident in found if kind in ("entity", "role")]
+        found += [("part of", owner) for owner in self._owners(entities)]
+        return list(dict.fromkeys(found))
+
+    @cached_property
+    def _meanings(self) -> dict[Words, list[tuple[str, str]]]:
+        table: dict[Words, list[tuple[str, str]]] = defaultdict(list)
+        for verb_id in self.verbs:
+            for form in self.verb_forms(verb_id):
+                table[tuple(tokens(form))].append(("verb class", verb_id))
+        for entity_id, entity in self.entities.items():
+            for name in self.names(entity_id):
+                table[tuple(tokens(name.split("|")[0]))].append(("entity", entity_id))
+            for role in entity.roles:
+                table[tuple(tokens(role.name))].append(("role", entity_id))
+        for list_id, listed in self.lists.items():
+            for item in listed.items:
+                table[tuple(tokens(item.split("|")[0].rstrip("*")))].append(("list", list_id))
+        return table
+
+    def _owners(self, entity_ids: list[str]) -> list[str]:
+        """The entities that hold any of these as a member, directly or not."""
+        wanted = set(entity_ids)
+        return [e for e in self.entities if e not in wanted and wanted & set(self.closure(e))]
+
     @cached_property
     def one_word_names(self) -> frozenset[str]:
         """Entity names of one word, folded: the parts a compound like "US-China" may have."""
