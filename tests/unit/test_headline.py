@@ -79,3 +79,10 @@ def test_reciprocal_verb_class_makes_a_symmetric_event(ruleset: Build) -> None:
     assert isinstance(event, Event) and event.symmetric
     assert event.actor == TermRef("@russia", "actor")
     assert condition.children[1] == TermRef("@iran", "Iran")
+
+
+def test_lone_capitalized_first_word_gets_its_inflections(ruleset: Build) -> None:
+    condition = compiled(ruleset, "Floods in Pakistan")
+    assert condition == All((TermRef("floods|forms", "Floods"), TermRef("@pakistan", "Pakistan")))
+    named = compiled(ruleset, "Ali Larijani visits Pakistan")
+    assert isinstance(named, Event) and named.actor == TermRef("Ali Larijani", "actor")

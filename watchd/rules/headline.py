@@ -1,8 +1,9 @@
 """Headline rules: "Shamkhani criticizes Russia" compiled with the lexicon.
 
 Known entities are found by longest match, a word of a verb class becomes the class,
-other capitalized runs are literal names, other content words literals with their
-inflections; stop words are dropped. A verb between terms makes an event (actor before,
+other capitalized runs are literal names (in a headline without a verb, a lone
+capitalized first word also gets its inflections), other content words literals with
+their inflections; stop words are dropped. A verb between terms makes an event (actor before,
 target after; "X criticized by Y" swaps them); without a verb every term must occur.
 """
 
@@ -81,12 +82,25 @@ def compile_headline(
     found = pieces(headline, lexicon)
     if not found:
         raise TermSyntaxError(f"watch: {headline!r} has no words to match (only stop words)")
-    refs = [make_term(p.term, p.text, where) for p in found]
     verb = next((i for i, p in enumerate(found) if p.kind == "verb"), None)
+    if verb is None:
+        found = _first_word_inflected(headline, found)
+    refs = [make_term(p.term, p.text, where) for p in found]
     if verb is None:
         return refs[0] if len(refs) == 1 else All(tuple(refs))
     symmetric = lexicon.verbs[found[verb].term[1:]].symmetric
     return _event(refs, verb, _is_passive(headline, found[verb]), symmetric)
+
+
+def _first_word_inflected(headline: str, found: list[Piece]) -> list[Piece]:
+    """Without a verb, a lone capitalized first word may just start the headline ("Floods
+    in Pakistan") rather than be a name: its inflections cover both."""
+    first = found[0]
+    words = surface_tokens(headline)
+    alone = first.kind == "name" and " " not in first.text and not first.text.isupper()
+    if alone and words and words[0] == first.text:
+        return [Piece("word", f"{tokens(first.text)[0]}|forms", first.text), *found[1:]]
+    return found
 
 
 def _event(refs: list[TermRef], verb: int, passive: bool, symmetric: bool) -> Condition:
