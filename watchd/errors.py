@@ -3,8 +3,12 @@
 The tree::
 
     WatchdError
-    ├── RuleError            one problem in a rule or lexicon file, with its Location
-    ├── RuleErrors           all problems of a rule set, collected before failing
+    ├── InputError           one problem in an input file, with its Location
+    │   ├── RuleError        ... in a rule or lexicon file
+    │   └── ConfigError      ... in watchd.yaml
+    ├── InputErrors          all problems of a set of files, collected before failing
+    │   ├── RuleErrors
+    │   └── ConfigErrors
     └── DocumentError        a document that cannot be read (binary, undecodable, too big)
 
 Only the CLI turns these into messages and exit codes.
@@ -34,8 +38,8 @@ class WatchdError(Exception):
     """The root of every error watchd raises on purpose."""
 
 
-class RuleError(WatchdError):
-    """One problem in a rule or lexicon file."""
+class InputError(WatchdError):
+    """One problem in an input file, printed as `path:line:col: message`."""
 
     def __init__(self, location: Location, message: str) -> None:
         super().__init__(f"{location}: {message}")
@@ -43,18 +47,34 @@ class RuleError(WatchdError):
         self.message = message
 
 
-class RuleErrors(WatchdError):
-    """Every problem found in a rule set; raised once, after all files were read."""
+class RuleError(InputError):
+    """One problem in a rule or lexicon file."""
 
-    def __init__(self, errors: Iterable[RuleError]) -> None:
+
+class ConfigError(InputError):
+    """One problem in the daemon's configuration file."""
+
+
+class InputErrors(WatchdError):
+    """Every problem found in a set of files; raised once, after all were read."""
+
+    def __init__(self, errors: Iterable[InputError]) -> None:
         self.errors = sorted(errors, key=lambda e: (e.location, e.message))
         super().__init__("\n".join(str(e) for e in self.errors))
 
-    def __iter__(self) -> Iterator[RuleError]:
+    def __iter__(self) -> Iterator[InputError]:
         return iter(self.errors)
 
     def __len__(self) -> int:
         return len(self.errors)
+
+
+class RuleErrors(InputErrors):
+    """Every problem of a rule set."""
+
+
+class ConfigErrors(InputErrors):
+    """Every problem of a configuration file."""
 
 
 class DocumentError(WatchdError):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from watchd.errors import RuleError
-from watchd.rules.yamlpos import Positions, YamlPath
+from watchd.yamlpos import Positions, YamlPath
 
 
 @dataclass(frozen=True, slots=True)

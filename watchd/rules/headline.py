@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from watchd.rules.conditions import All, Condition, Event, MakeTerm, TermRef
 from watchd.rules.lexicon import Lexicon
 from watchd.rules.terms import TermSyntaxError
-from watchd.rules.yamlpos import YamlPath
 from watchd.text import STOP_WORDS, surface_tokens, tokens
+from watchd.yamlpos import YamlPath
 
 LONGEST_NAME = 8
 

@@ -15,13 +15,13 @@ from typing import Any
 
 import regex
 
-from watchd.errors import Location, RuleError, RuleErrors
+from watchd.errors import InputError, Location, RuleError, RuleErrors
 from watchd.rules.conditions import Condition, Parser, TermRef
 from watchd.rules.headline import compile_headline
 from watchd.rules.lexicon import Lexicon
 from watchd.rules.models import Entity, Examples, Model, Rule, Verb, WordList
 from watchd.rules.terms import Term, TermSyntaxError, compile_regex, literal_patterns
-from watchd.rules.yamlpos import Positions, YamlPath, load_yaml, validate
+from watchd.yamlpos import Positions, YamlPath, load_yaml, validate
 
 SECTIONS: dict[str, type[Model]] = {
     "rules": Rule,
@@ -81,10 +81,10 @@ def default_lexicon_files() -> list[Path]:
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(RULE_SUFFIXES))
 
 
-def rule_files(paths: Iterable[Path]) -> tuple[list[Path], list[RuleError]]:
+def rule_files(paths: Iterable[Path]) -> tuple[list[Path], list[InputError]]:
     """The YAML files under `paths` (a folder means every YAML file in it, recursively)."""
     files: list[Path] = []
-    errors: list[RuleError] = []
+    errors: list[InputError] = []
     for path in paths:
         if path.is_dir():
             files += sorted(p for p in path.rglob("*") if p.suffix in RULE_SUFFIXES)
@@ -110,13 +110,13 @@ def load_rules(paths: Sequence[Path], *, defaults: bool = True) -> RuleSet:
     return ruleset
 
 
-def _read_file(path: Path, errors: list[RuleError], *, default: bool) -> list[Item]:
+def _read_file(path: Path, errors: list[InputError], *, default: bool) -> list[Item]:
     try:
         data, positions = load_yaml(path, path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         errors.append(RuleError(Location(str(path)), "not UTF-8 text; save the file as UTF-8"))
         return []
-    except RuleError as error:
+    except InputError as error:
         errors.append(error)
         return []
     errors += positions.errors
@@ -130,7 +130,7 @@ def _read_file(path: Path, errors: list[RuleError], *, default: bool) -> list[It
 
 
 def _read_sections(
-    data: dict[str, Any], positions: Positions, errors: list[RuleError], default: bool
+    data: dict[str, Any], positions: Positions, errors: list[InputError], default: bool
 ) -> list[Item]:
     items: list[Item] = []
     for key, value in data.items():
@@ -150,7 +150,7 @@ def _read_items(
     key: str,
     values: list[Any],
     positions: Positions,
-    errors: list[RuleError],
+    errors: list[InputError],
     default: bool,
 ) -> list[Item]:
     items = []
@@ -165,14 +165,14 @@ def _read_items(
 class Builder:
     """Merges lexicon entries and compiles rules, appending problems to `errors`."""
 
-    def __init__(self, errors: list[RuleError]) -> None:
+    def __init__(self, errors: list[InputError]) -> None:
         self.errors = errors
         self.notices: list[str] = []
         self.lexicon = Lexicon()
         self.terms: dict[str, Term] = {}
         self.regexes: dict[str, regex.Pattern[str]] = {}
         self.positions = Positions("")
-        self.term_errors: list[RuleError] = []
+        self.term_errors: list[InputError] = []
 
     def build(self, items: list[Item]) -> RuleSet:
         self._merge(items, Entity, self.lexicon.entities)

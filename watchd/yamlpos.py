@@ -1,8 +1,10 @@
 """YAML with positions: plain data plus where each value and key was written.
 
+Used for rule files and for watchd.yaml alike.
+
 `yaml.compose` keeps node marks; the data is built from the nodes here so that a path
 such as ("rules", 3, "watch") maps back to its line and column. pydantic validation
-errors are mapped through the same paths into located `RuleError`s.
+errors are mapped through the same paths into located `InputError`s.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from watchd.errors import Location, RuleError
+from watchd.errors import InputError, Location
 
 Key = str | int
 YamlPath = tuple[Key, ...]
@@ -41,7 +43,7 @@ class Positions:
     precise: bool = False
     values: dict[YamlPath, Location] = field(default_factory=dict)
     keys: dict[YamlPath, Location] = field(default_factory=dict)
-    errors: list[RuleError] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
 
     def at(self, where: YamlPath, *, key: bool = False) -> Location:
         """The location of `where`, or of its nearest written ancestor."""
@@ -66,7 +68,7 @@ class Positions:
 
 
 def load_yaml(path: Path, text: str) -> tuple[Any, Positions]:
-    """Parse one YAML document; raises RuleError with the position of a syntax error."""
+    """Parse one YAML document; raises InputError with the position of a syntax error."""
     positions = Positions(str(path), text)
     try:
         node = yaml.compose(text, Loader=_Loader)
@@ -77,14 +79,14 @@ def load_yaml(path: Path, text: str) -> tuple[Any, Positions]:
     return _Builder(positions).build(node, ()), positions
 
 
-def _syntax_error(path: str, error: yaml.MarkedYAMLError) -> RuleError:
+def _syntax_error(path: str, error: yaml.MarkedYAMLError) -> InputError:
     mark = error.problem_mark or error.context_mark
     where = _mark(path, mark) if mark else Location(path, 1, 1)
     message = f"invalid YAML: {error.problem or error.context}"
     if error.context and error.context_mark and error.problem:
         start = error.context_mark
         message += f" ({error.context} at line {start.line + 1}, column {start.column + 1})"
-    return RuleError(where, f"{message}; check quotes, colons and indentation")
+    return InputError(where, f"{message}; check quotes, colons and indentation")
 
 
 def _mark(path: str, mark: Any) -> Location:
@@ -129,7 +131,7 @@ class _Builder:
                 first = positions.keys[here]
                 message = f"duplicate key {key!r} (first written at line {first.line}); remove one"
                 positions.errors.append(
-                    RuleError(_mark(positions.path, key_node.start_mark), message)
+                    InputError(_mark(positions.path, key_node.start_mark), message)
                 )
                 continue
             positions.keys[here] = _mark(positions.path, key_node.start_mark)
@@ -142,8 +144,8 @@ M = TypeVar("M", bound=BaseModel)
 
 def validate(
     model: type[M], data: Any, where: YamlPath, positions: Positions
-) -> tuple[M | None, list[RuleError]]:
-    """Validate `data` found at `where`; every problem becomes a located RuleError."""
+) -> tuple[M | None, list[InputError]]:
+    """Validate `data` found at `where`; every problem becomes a located InputError."""
     try:
         return model.model_validate(data), []
     except ValidationError as error:
@@ -151,7 +153,9 @@ def validate(
         return None, problems
 
 
-def _problem(model: type[BaseModel], where: YamlPath, item: Any, positions: Positions) -> RuleError:
+def _problem(
+    model: type[BaseModel], where: YamlPath, item: Any, positions: Positions
+) -> InputError:
     loc = tuple(part for part in item["loc"] if isinstance(part, str | int))
     full = (*where, *loc)
     kind = item["type"]
@@ -159,14 +163,14 @@ def _problem(model: type[BaseModel], where: YamlPath, item: Any, positions: Posi
         known = _field_names(model, loc[:-1])
         hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
         fix = f"did you mean {hint[0]!r}?" if hint else f"known keys: {', '.join(known)}"
-        return RuleError(positions.at(full, key=True), f"unknown key {loc[-1]!r} ({fix})")
+        return InputError(positions.at(full, key=True), f"unknown key {loc[-1]!r} ({fix})")
     if kind == "missing":
-        return RuleError(positions.at(full[:-1]), f"missing key {loc[-1]!r}; add it")
+        return InputError(positions.at(full[:-1]), f"missing key {loc[-1]!r}; add it")
     key = next((part for part in reversed(loc) if isinstance(part, str)), None)
     name = f"{key!r}: " if key else ""
     message = item["msg"].removeprefix("Value error, ")
     message = message[0].lower() + message[1:]
-    return RuleError(positions.at(full), f"{name}{message}, got {item['input']!r}")
+    return InputError(positions.at(full), f"{name}{message}, got {item['input']!r}")
 
 
 def _field_names(model: type[BaseModel], loc: YamlPath) -> list[str]:
