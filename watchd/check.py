@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from watchd.config import Config
 from watchd.documents import Document
-from watchd.errors import RuleError
+from watchd.errors import InputError, RuleError
 from watchd.matcher import Matcher
 from watchd.rules.loader import CompiledRule, RuleSet
 from watchd.rules.models import Example
@@ -34,6 +35,19 @@ def run_examples(ruleset: RuleSet, matcher: Matcher | None = None) -> ExampleRep
                     where = rule.example_locations.get((expected, n), rule.location)
                     failures.append(RuleError(where, failure))
     return ExampleReport(count, failures)
+
+
+def unknown_channels(config: Config, ruleset: RuleSet) -> list[InputError]:
+    """Every channel a rule's `notify:` names that the configuration does not define."""
+    return [
+        InputError(
+            rule.location,
+            f"rule {rule.id!r} notifies {name!r}, which no channel is; {config.channel_hint}",
+        )
+        for rule in ruleset.rules
+        for name in rule.model.notify
+        if not config.has_channel(name)
+    ]
 
 
 def _check(matcher: Matcher, rule: CompiledRule, example: Example, should: bool) -> str | None:

@@ -11,15 +11,16 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import yaml
 
 from watchd import __version__
-from watchd.check import run_examples
+from watchd.check import run_examples, unknown_channels
+from watchd.config import Config, find_config, load_config
 from watchd.documents import Document, read_inputs
-from watchd.errors import DocumentError, RuleErrors
+from watchd.errors import ConfigErrors, DocumentError, InputErrors, RuleErrors
 from watchd.matcher import Hit, Matcher, TermHit
 from watchd.matcher.explain import describe, diagnose
 from watchd.rules import RuleSet, load_rules
@@ -37,28 +38,46 @@ rules_option = click.option(
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="watchd")
-def main() -> None:
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="The configuration file (default: ./watchd.yaml, then /etc/watchd/watchd.yaml).",
+)
+@click.pass_context
+def main(context: click.Context, config_path: Path | None) -> None:
     """watchd: watch rules written like headlines, matched against documents."""
+    context.obj = config_path
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def check(paths: tuple[Path, ...]) -> None:
+@click.pass_obj
+def check(config_path: Path | None, paths: tuple[Path, ...]) -> None:
     """Validate rule and lexicon files and run every rule's examples.
 
-    PATHS are YAML files or folders of them; without one, ./rules is checked.
+    PATHS are YAML files or folders of them. Without one, the configuration file and the
+    rules it names are checked (and the channels rules notify); without a configuration,
+    ./rules.
     """
-    targets = list(paths) or _default_rules()
+    config = None if paths else _config(config_path)
+    targets = list(paths) or (config.rule_paths if config else _default_rules())
     ruleset = _load(targets)
     for notice in ruleset.notices:
         click.echo(f"note: {notice}")
+    failures = unknown_channels(config, ruleset) if config else []
     report = run_examples(ruleset)
-    for failure in report.failures:
+    failures += report.failures
+    for failure in failures:
         click.echo(str(failure), err=True)
-    if report.failures:
-        click.echo(f"{len(report.failures)} of {report.examples} examples failed", err=True)
+    if failures:
+        count = len(failures)
+        plural = "s" if count != 1 else ""
+        click.echo(f"{count} problem{plural} found ({report.examples} examples run)", err=True)
         sys.exit(1)
-    click.echo(f"ok: {len(ruleset.rules)} rules, {report.examples} examples pass")
+    count = len(config.sources) if config else 0
+    sources = f"{count} source{'s' if count != 1 else ''}, " if config else ""
+    click.echo(f"ok: {sources}{len(ruleset.rules)} rules, {report.examples} examples pass")
 
 
 @main.command()
@@ -161,6 +180,25 @@ def _entry(ruleset: RuleSet, section: str, ident: str) -> str:
     term = lexicon.entity_term(ident) if section == "entities" else lexicon.verb_term(ident)
     forms = sorted({" ".join(p.words) for p in term.patterns})
     return f"{text}\n# matches {len(forms)} forms: {', '.join(forms)}"
+
+
+def _config(given: Path | None) -> Config | None:
+    """The configuration file, loaded, or None when there is none (and none was given)."""
+    path = find_config(given)
+    if path is None:
+        return None
+    try:
+        return load_config(path)
+    except ConfigErrors as errors:
+        _fail(errors)
+
+
+def _fail(errors: InputErrors) -> NoReturn:
+    for error in errors:
+        click.echo(str(error), err=True)
+    count = len(errors)
+    click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was loaded", err=True)
+    sys.exit(1)
 
 
 def _default_rules() -> list[Path]:

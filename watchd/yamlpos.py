@@ -170,7 +170,9 @@ def _problem(
     name = f"{key!r}: " if key else ""
     message = item["msg"].removeprefix("Value error, ")
     message = message[0].lower() + message[1:]
-    return InputError(positions.at(full), f"{name}{message}, got {item['input']!r}")
+    shown = item["input"]
+    got = "" if isinstance(shown, dict | list) else f", got {shown!r}"
+    return InputError(positions.at(full), f"{name}{message}{got}")
 
 
 def _field_names(model: type[BaseModel], loc: YamlPath) -> list[str]:

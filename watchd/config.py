@@ -1,0 +1,216 @@
+"""Daemon settings: `watchd.yaml`, validated, with `${VAR}` read from the environment.
+
+```yaml
+database: ./watchd.db
+rules: [./rules]
+channels: {local: console}
+notify: [local]
+sources:
+  - {name: inbox, dir: ./inbox, every: 30s}
+  - {name: un-press, page: "https://press.un.org/en", cron: "0 * * * *", max_age: 2d}
+```
+
+Relative paths count from the folder of the configuration file. Every problem is a
+`ConfigError` located at its line and column; all are collected, then `ConfigErrors` is
+raised once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    model_validator,
+)
+
+from watchd.errors import ConfigError, ConfigErrors, InputError, Location
+from watchd.yamlpos import Positions, YamlPath, load_yaml, validate
+
+CONFIG_PLACES = (Path("watchd.yaml"), Path("/etc/watchd/watchd.yaml"))
+DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+SOURCE_KINDS = ("dir", "feed", "page")
+CONSOLE = "console"  # the built-in channel that prints alerts
+DEFAULT_EVERY = {"dir": timedelta(seconds=30), "feed": timedelta(minutes=10)}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """ "30s", "10m", "1h", "2d" as a timedelta; anything else is a ValueError that says so."""
+    if isinstance(value, timedelta):
+        return value
+    match = DURATION.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError("must be a duration like 30s, 10m, 1h or 2d")
+    return timedelta(seconds=int(match[1]) * UNIT_SECONDS[match[2]])
+
+
+def _cron(value: str) -> str:
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as error:
+        raise ValueError(f"must be a cron expression like '0 * * * *' ({error})") from None
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Cron = Annotated[str, AfterValidator(_cron)]
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Model):
+    """One source: exactly one of `dir`, `feed` or `page`, polled `every` or on a `cron`."""
+
+    name: Name
+    dir: str | None = None
+    feed: str | None = None
+    page: str | None = None
+    every: Duration | None = None
+    cron: Cron | None = None
+    jitter: Duration | None = None
+    max_age: Duration = timedelta(days=2)
+    selector: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Source:
+        kinds = [kind for kind in SOURCE_KINDS if getattr(self, kind) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"give exactly one of dir:, feed: or page: (found {len(kinds)})")
+        if self.every is not None and self.cron is not None:
+            raise ValueError("give every: or cron:, not both")
+        if self.selector is not None and self.page is None:
+            raise ValueError("selector: only applies to a page: source")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(kind for kind in SOURCE_KINDS if getattr(self, kind) is not None)
+
+    @property
+    def target(self) -> str:
+        value: str = getattr(self, self.kind)
+        return value
+
+    @property
+    def interval(self) -> timedelta | None:
+        """How often to poll when no cron is given (30s for a folder, else 10m)."""
+        if self.cron is not None:
+            return None
+        return self.every or DEFAULT_EVERY.get(self.kind, timedelta(minutes=10))
+
+
+class Config(Model):
+    database: str = "watchd.db"
+    rules: list[str] = Field(default_factory=lambda: ["rules"])
+    channels: dict[Name, str] = Field(default_factory=dict)
+    notify: list[Name] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    metrics: str | None = None
+    _folder: Path = PrivateAttr(default=Path("."))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Config:
+        names = [source.name for source in self.sources]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"source names must be unique; used twice: {', '.join(twice)}")
+        unknown = [name for name in self.notify if not self.has_channel(name)]
+        if unknown:
+            raise ValueError(f"notify: names no channel {unknown[0]!r}; {self.channel_hint}")
+        return self
+
+    def has_channel(self, name: str) -> bool:
+        return name in self.channels or name == CONSOLE
+
+    @property
+    def channel_hint(self) -> str:
+        known = ", ".join([*self.channels, CONSOLE])
+        return f"define it under channels: (known: {known})"
+
+    def path(self, value: str) -> Path:
+        """A path of the file, relative to the folder of the configuration file."""
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self._folder / path
+
+    @property
+    def rule_paths(self) -> list[Path]:
+        return [self.path(value) for value in self.rules]
+
+
+def find_config(given: Path | None) -> Path | None:
+    """The configuration file: the one given, else ./watchd.yaml, else /etc/watchd/."""
+    if given is not None:
+        return given
+    return next((place for place in CONFIG_PLACES if place.is_file()), None)
+
+
+def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read, expand and validate one configuration file; raises ConfigErrors."""
+    try:
+        data, positions = load_yaml(path, path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigErrors([ConfigError(Location(str(path)), _unreadable(error))]) from None
+    except InputError as error:
+        raise ConfigErrors([ConfigError(error.location, error.message)]) from None
+    errors: list[InputError] = list(positions.errors)
+    secret: set[Location] = set()
+    environ = os.environ if environ is None else environ
+    data = expand(data or {}, (), positions, environ, errors, secret)
+    config, problems = validate(Config, data, (), positions)
+    errors += [_masked(problem, secret) for problem in problems]
+    if errors or config is None:
+        raise ConfigErrors(ConfigError(e.location, e.message) for e in errors)
+    config._folder = path.parent
+    return config
+
+
+def _masked(problem: InputError, secret: set[Location]) -> InputError:
+    """A value that came from the environment is not repeated in a message."""
+    if problem.location not in secret or ", got " not in problem.message:
+        return problem
+    return InputError(problem.location, problem.message.rsplit(", got ", 1)[0])
+
+
+def expand(
+    data: Any,
+    where: YamlPath,
+    positions: Positions,
+    environ: Mapping[str, str],
+    errors: list[InputError],
+    secret: set[Location],
+) -> Any:
+    """`${VAR}` in every string replaced from `environ`; a missing one is an error. The
+    locations of expanded strings go into `secret`."""
+    if isinstance(data, dict | list):
+        pairs = data.items() if isinstance(data, dict) else enumerate(data)
+        parts = {k: expand(v, (*where, k), positions, environ, errors, secret) for k, v in pairs}
+        return parts if isinstance(data, dict) else list(parts.values())
+    if not isinstance(data, str) or "${" not in data:
+        return data
+    secret.add(positions.at(where))
+    for name in VARIABLE.findall(data):
+        if name not in environ:
+            message = f"environment variable {name!r} is not set; set it or remove ${{{name}}}"
+            errors.append(ConfigError(positions.at(where), message))
+    return VARIABLE.sub(lambda m: environ.get(m[1], m[0]), data)
+
+
+def _unreadable(error: OSError) -> str:
+    return f"cannot read the configuration: {error.strerror or error}"
