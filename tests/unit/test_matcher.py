@@ -241,3 +241,16 @@ def test_presearch_only_verifies_candidates(ruleset: Callable[[str], RuleSet]) -
     assert fields["text"].candidates == {7}
     fields = matcher.fields(Document("d", "Name8 stayed home. Name9 met friends."))
     assert fields["text"].candidates == set()
+
+
+def test_run_on_text_is_bounded_and_its_evidence_clipped(ruleset: Callable[[str], RuleSet]) -> None:
+    """Thousands of mentions in one "sentence": only the nearest parties of a verb are
+    tried, and the evidence keeps the words around the match, not the whole text."""
+    matcher = Matcher(ruleset(one_rule(HEADLINE)))
+    quiet = "Russia " * 2000 + "criticized " * 2000 + "Shamkhani " * 2000
+    assert matcher.match(Document("d", quiet)) == []
+    loud = "Russia criticized Shamkhani and " * 2000
+    (hit,) = matcher.match(Document("d", loud))
+    (evidence,) = hit.evidence
+    assert len(evidence.sentence) < 1000
+    assert loud[evidence.start : evidence.end] == evidence.sentence

@@ -17,6 +17,8 @@ from watchd.rules.loader import CompiledRule, RuleSet
 from watchd.text import Analysis
 
 MAX_EVIDENCE = 3
+LONG_SENTENCE = 120  # tokens; longer "sentences" are cut to CONTEXT words around the match
+CONTEXT = 30
 
 
 @dataclass
@@ -155,8 +157,11 @@ def to_evidence(field: Field, slots: list[Slot], window: Window) -> Evidence:
     """The sentence of the first slot, and every slot's words with character offsets."""
     analysis = field.analysis
     first = min((span[0] for _, span in slots), default=window.lo)
-    sentence = analysis.sentence_of(first)
-    start, end = analysis.char_span(*analysis.sentence_range(sentence))
+    lo, hi = analysis.sentence_range(analysis.sentence_of(first))
+    if hi - lo > LONG_SENTENCE:  # a run-on text: keep the words around the match
+        last = max((span[1] for _, span in slots), default=first + 1)
+        lo, hi = max(lo, first - CONTEXT), min(hi, max(last, first + 1) + CONTEXT)
+    start, end = analysis.char_span(lo, hi)
     terms = tuple(_term_hit(analysis, slot, span) for slot, span in slots)
     text = analysis.text
     return Evidence(field.name, text[start:end], start, end, terms)

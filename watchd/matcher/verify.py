@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import permutations
+from itertools import islice, permutations
 
 from watchd.matcher.automaton import Found, Span
 from watchd.rules.conditions import All, AnyOf, Condition, Event, Near, NOf, Not, TermRef
@@ -33,6 +33,8 @@ REPORTING = frozenset(
 )
 NEGATION_REACH = 3  # a negator this many words before the verb negates it
 PASSIVE_REACH = 4  # "criticized on Monday by": at most this many words from verb to "by"
+NEAREST = 4  # parties looked at on each side of a verb
+MAX_VERBS = 64  # verbs looked at in one window
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +130,11 @@ def _chain(lists: list[list[Span]], gap: int) -> list[Span] | None:
     for first in lists[0]:
         chain = [first]
         for spans in lists[1:]:
-            following = [s for s in spans if 0 <= s[0] - chain[-1][1] <= gap]
-            if not following:
+            end = chain[-1][1]
+            at = bisect_left(spans, (end, -1))  # the first span starting at or after `end`
+            if at == len(spans) or spans[at][0] - end > gap:
                 break
-            chain.append(following[0])
+            chain.append(spans[at])
         else:
             return chain
     return None
@@ -140,11 +143,11 @@ def _chain(lists: list[list[Span]], gap: int) -> list[Span] | None:
 def _event(event: Event, found: Found, analysis: Analysis, window: Window) -> list[Slot] | None:
     actors = _optional(found, event.actor, window)
     targets = _optional(found, event.target, window)
-    for verb in spans_in(found, event.verb.key, window):
+    for verb in islice(spans_in(found, event.verb.key, window), MAX_VERBS):
         if _negated(analysis, verb, window):
             continue
-        for actor in actors:
-            for target in targets:
+        for actor in _nearest(actors, verb):
+            for target in _nearest(targets, verb):
                 if _arranged(analysis, actor, verb, target):
                     return _event_slots(event, actor, verb, target)
                 if event.symmetric and _symmetric(analysis, actor, verb, target):
@@ -166,9 +169,19 @@ def _by_either(analysis: Analysis, party: Span, verb: Span) -> bool:
     return CLAUSE_BREAKERS.isdisjoint(analysis.folded(verb[1], party[0]))
 
 
-def _optional(found: Found, term: TermRef | None, window: Window) -> list[Span | None]:
-    if term is None:
+def _nearest(spans: list[Span] | None, verb: Span) -> list[Span | None]:
+    """The NEAREST parties on each side of the verb (the ones an event can be about), or
+    [None] for a slot the event does not have. The bound keeps a long run-on text from
+    costing the cube of its mentions."""
+    if spans is None:
         return [None]
+    at = bisect_left(spans, verb)
+    return list(spans[max(at - NEAREST, 0) : at + NEAREST])
+
+
+def _optional(found: Found, term: TermRef | None, window: Window) -> list[Span] | None:
+    if term is None:
+        return None
     return list(spans_in(found, term.key, window))
 
 
