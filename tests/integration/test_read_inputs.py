@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -238,3 +240,20 @@ def test_stdin_html_is_sniffed(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_internet_is_blocked() -> None:
     with pytest.raises(RuntimeError, match="tests must not reach the internet"):
         list(read_inputs(["http://192.0.2.1/"]))
+
+
+def test_watchd_match_reads_a_url(server: str) -> None:
+    """The command as a user runs it, on a page served over HTTP."""
+    root = Path(__file__).parent.parent.parent
+    watchd = Path(sys.executable).parent / "watchd"
+    url = f"{server}/page.html"
+    result = subprocess.run(
+        [str(watchd), "match", "--rules", str(root / "rules"), "--json", url, f"{server}/broken"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1  # the broken page is reported
+    assert "/broken: HTTP 500" in result.stderr
+    (hit,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (hit["document"], hit["rule"]) == (url, "unsc-aleppo")
