@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -39,19 +40,25 @@ def read_inputs(
 ) -> Iterator[Document | DocumentError]:
     """The Documents in each file, directory, http(s) URL or `-` (stdin) of `args`.
 
-    A bad input yields a DocumentError and reading goes on with the next one.
+    A bad input yields a DocumentError and reading goes on with the next one. An HTTP
+    client is only set up when there is a URL to fetch.
     """
-    with http_client(timeout) as client:
+    urls = any(is_url(arg) for arg in args)
+    with http_client(timeout) if urls else contextlib.nullcontext() as client:
         for arg in args:
             yield from read_input(arg, client, timeout)
 
 
+def is_url(arg: str) -> bool:
+    return arg.startswith(("http://", "https://"))
+
+
 def read_input(
-    arg: str, client: httpx.Client, timeout: float
+    arg: str, client: httpx.Client | None, timeout: float
 ) -> Iterator[Document | DocumentError]:
     if arg == "-":
         return parsed("-", lambda limit: Raw(sys.stdin.buffer.read(limit + 1)))
-    if arg.startswith(("http://", "https://")):
+    if is_url(arg) and client is not None:
         return parsed(arg, lambda limit: fetch(client, arg, limit, timeout))
     path = Path(arg)
     if path.is_dir():

@@ -292,11 +292,11 @@ class Builder:
             "$": self.lexicon.lists,
         }
         if sigil in tables and name not in tables[sigil]:
-            raise RuleError(self._where(where), _undefined(sigil, name, tables[sigil]))
+            raise RuleError(self.positions.at(where), _undefined(sigil, name, tables[sigil]))
         try:
             return self._build_term(key)
         except TermSyntaxError as error:
-            raise RuleError(self._where(where), str(error)) from None
+            raise RuleError(self.positions.at(where), str(error)) from None
 
     def _build_term(self, key: str) -> Term:
         sigil, name = key[:1], key[1:]
@@ -314,9 +314,6 @@ class Builder:
     def _symmetric(self, key: str) -> bool:
         verb = self.lexicon.verbs.get(key[1:]) if key.startswith("%") else None
         return verb is not None and verb.symmetric
-
-    def _where(self, where: YamlPath) -> Location:
-        return self.positions.at(where)
 
     def _error(self, item: Item, message: str) -> None:
         self.errors.append(RuleError(item.location, message))
