@@ -123,6 +123,7 @@ class Config(Model):
     notify: list[Name] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     metrics: str | None = None
+    contact: str = ""  # an email or URL for the User-Agent of HTTP requests
     _folder: Path = PrivateAttr(default=Path("."))
 
     @model_validator(mode="after")

@@ -9,7 +9,9 @@ The tree::
     ├── InputErrors          all problems of a set of files, collected before failing
     │   ├── RuleErrors
     │   └── ConfigErrors
-    └── DocumentError        a document that cannot be read (binary, undecodable, too big)
+    ├── DocumentError        a document that cannot be read (binary, undecodable, too big)
+    ├── SourceError          one poll of a source failed (HTTP 500, timeout, not a feed)
+    └── StoreError           the database cannot be opened or is from a newer watchd
 
 Only the CLI turns these into messages and exit codes.
 """
@@ -84,3 +86,16 @@ class DocumentError(WatchdError):
         super().__init__(f"{source}: {reason}")
         self.source = source
         self.reason = reason
+
+
+class SourceError(WatchdError):
+    """One poll of a source failed as a whole; `retry_after` is what the server asked for."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class StoreError(WatchdError):
+    """The database cannot be used: unreadable, locked for too long, or newer than watchd."""
