@@ -12,9 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The daemon on the example configuration: drop a text file into ./inbox to see alerts.
 run: $(STAMP)
-	$(BIN)/watchd check rules/
-	$(BIN)/watchd match --rules rules/ examples/
+	$(BIN)/watchd --config watchd.yaml check
+	$(BIN)/watchd --config watchd.yaml run -v
 
 test: lint typecheck unit
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import ipaddress
 import socket
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from httpserver import LocalServer
 
 from watchd.documents import Document
 from watchd.matcher import Matcher
@@ -72,6 +73,13 @@ def block_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
     monkeypatch.setattr(socket, "create_connection", guarded_create_connection)
+
+
+@pytest.fixture
+def http_server() -> Iterator[LocalServer]:
+    """A real HTTP server on 127.0.0.1 with routes the test sets (see tests/httpserver.py)."""
+    with LocalServer() as server:
+        yield server
 
 
 def write_rules(folder: Path, text: str, name: str = "rules.yaml") -> Path:

@@ -6,10 +6,14 @@ Exit codes: 0 ok (for `match`, whether or not anything matched), 1 a problem was
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
+import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -18,12 +22,14 @@ import yaml
 
 from watchd import __version__
 from watchd.check import run_examples, unknown_channels
-from watchd.config import Config, find_config, load_config
+from watchd.config import Config, find_config, load_config, parse_duration
 from watchd.documents import Document, read_inputs
-from watchd.errors import ConfigErrors, DocumentError, InputErrors, RuleErrors
-from watchd.matcher import Hit, Matcher, TermHit
+from watchd.errors import ConfigErrors, DocumentError, InputErrors, RuleErrors, StoreError
+from watchd.matcher import Hit, Matcher
 from watchd.matcher.explain import describe, diagnose
+from watchd.notify.render import evidence_lines
 from watchd.rules import RuleSet, load_rules
+from watchd.store import SourceRecord, Store, StoredHit
 
 DEFAULT_RULES = Path("rules")
 rules_option = click.option(
@@ -226,24 +232,260 @@ def _warn(document: Document) -> None:
 
 
 def _render(hit: Hit) -> str:
-    lines = [f"{hit.document}: {hit.title}  [{hit.rule}]"]
-    for evidence in hit.evidence:
-        lines.append(f"  {_marked(evidence.sentence, evidence.start, evidence.terms)}")
-        slots = "  ".join(f"{t.slot}: {t.text}" for t in evidence.terms)
-        lines.append(f"    {slots}")
+    head = f"{hit.document}: {hit.title}  [{hit.rule}]"
+    return "\n".join([head, *evidence_lines(hit.to_json()["evidence"], _emphasis())])
+
+
+def _emphasis() -> Callable[[str], str]:
+    """Matched words in bold on a terminal, *like this* elsewhere."""
+    if sys.stdout.isatty():
+        return lambda word: click.style(word, bold=True)
+    return lambda word: f"*{word}*"
+
+
+# The daemon and its store
+
+
+verbose_option = click.option(
+    "-v", "--verbose", count=True, help="Say more: -v for each poll, -vv for debugging."
+)
+
+
+@main.command()
+@verbose_option
+@click.pass_obj
+def run(config_path: Path | None, verbose: int) -> None:
+    """Run the daemon in the foreground: poll every source on its schedule, match, store
+    and deliver, until SIGTERM or Ctrl-C. SIGHUP or an edited rule file reloads the rules.
+    """
+    from watchd.daemon import Daemon  # APScheduler is only loaded for the daemon
+
+    _logging(verbose)
+    config = _required_config(config_path)
+    ruleset = _load(config.rule_paths)
+    try:
+        daemon = Daemon(config, ruleset, sys.stdout)
+    except StoreError as error:
+        _die(error)
+    for source in config.sources:
+        click.echo(f"watching {source.name}: {source.kind} {source.target}", err=True)
+    daemon.run()
+
+
+@main.command()
+@verbose_option
+@click.pass_obj
+def once(config_path: Path | None, verbose: int) -> None:
+    """Poll every source once, match, store and deliver, then exit (for cron and tests).
+
+    Exits 1 if a source could not be polled.
+    """
+    from watchd.engine import Engine
+    from watchd.notify.console import CONSOLE, Console
+    from watchd.notify.outbox import Outbox
+
+    _logging(verbose)
+    config = _required_config(config_path)
+    matcher = Matcher(_load(config.rule_paths))
+    with _store(config) as store:
+        engine = Engine(store, config, matcher)
+        reports = engine.poll_all()
+        engine.close()
+        Outbox(store, {CONSOLE: Console(sys.stdout).send}, _now).deliver()
+    for report in reports:
+        click.echo(report.summary(), err=True)
+    sys.exit(0 if all(report.ok or report.waiting for report in reports) else 1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
+@click.pass_obj
+def sources(config_path: Path | None, as_json: bool) -> None:
+    """Show each source's health: last success, failures in a row, documents, last error."""
+    config = _required_config(config_path)
+    with _store(config) as store:
+        records = {record.name: record for record in store.sources()}
+    now = _now()
+    for source in config.sources:
+        record = records.get(source.name)
+        if as_json:
+            click.echo(json.dumps(_source_json(source.name, record)))
+        else:
+            click.echo(_source_line(source.name, source.kind, source.target, record, now))
+
+
+def _source_line(
+    name: str, kind: str, target: str, record: SourceRecord | None, now: datetime
+) -> str:
+    head = f"{name}  {kind} {target}"
+    if record is None:
+        return f"{head}\n  never polled"
+    state = "ok" if record.failures == 0 else f"FAILING ({record.failures} in a row)"
+    success = _ago(record.last_success, now) if record.last_success else "never"
+    lines = [
+        f"{head}\n  {state}; last success {success}; {record.documents} documents, "
+        f"{record.problems} unreadable"
+    ]
+    if record.last_error:
+        lines.append(f"  last error: {record.last_error}")
+    if record.failures and record.retry_at:
+        lines.append(f"  next try {_ago(record.retry_at, now)}")
     return "\n".join(lines)
 
 
-def _marked(sentence: str, offset: int, terms: Sequence[TermHit]) -> str:
-    """The sentence with each matched word set in bold on a terminal, *like this* elsewhere."""
-    spans = sorted({(t.start - offset, t.end - offset) for t in terms})
-    tty = sys.stdout.isatty()
-    out, last = [], 0
-    for start, end in spans:
-        if start < last:
-            continue
-        word = sentence[start:end]
-        out += [sentence[last:start], click.style(word, bold=True) if tty else f"*{word}*"]
-        last = end
-    out.append(sentence[last:])
-    return " ".join("".join(out).split())
+def _source_json(name: str, record: SourceRecord | None) -> dict[str, Any]:
+    if record is None:
+        return {"name": name, "polls": 0}
+    return {
+        "name": name,
+        "kind": record.kind,
+        "target": record.target,
+        "polls": record.polls,
+        "last_success": record.last_success.isoformat() if record.last_success else None,
+        "failures": record.failures,
+        "last_error": record.last_error,
+        "documents": record.documents,
+        "problems": record.problems,
+    }
+
+
+@main.command()
+@click.option("--rule", "rule_id", help="Only this rule's hits.")
+@click.option("--since", help="Only hits of this recent period, e.g. 2d or 12h.")
+@click.option("--limit", default=100, show_default=True, help="At most this many hits.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit per line.")
+@click.pass_obj
+def matches(
+    config_path: Path | None, rule_id: str | None, since: str | None, limit: int, as_json: bool
+) -> None:
+    """List stored hits, newest first, with their evidence and whether they alerted."""
+    config = _required_config(config_path)
+    start = _since(since)
+    with _store(config) as store:
+        found = store.hits(rule_id, start, limit)
+    for hit in found:
+        click.echo(json.dumps(hit.to_json(), ensure_ascii=False) if as_json else _stored(hit))
+
+
+def _stored(hit: StoredHit) -> str:
+    when = hit.created.astimezone().strftime("%Y-%m-%d %H:%M")
+    status = "" if hit.alert else f"  (no alert: {hit.reason})"
+    head = f"{when}  {hit.rule}: {hit.title}{status}"
+    where = f"  {hit.source}: {hit.url or hit.origin}"
+    if hit.document_title:
+        where += f" ({hit.document_title})"
+    return "\n".join([head, where, *evidence_lines(hit.evidence, _emphasis())])
+
+
+@main.command()
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True, help="At most this many documents.")
+@click.pass_obj
+def search(config_path: Path | None, query: str, limit: int) -> None:
+    """Full-text search over the stored documents (SQLite FTS5: words, "a phrase", AND,
+    OR, NOT, prefix*), best matches first."""
+    config = _required_config(config_path)
+    with _store(config) as store:
+        try:
+            found = store.search(query, limit)
+        except StoreError as error:
+            raise click.UsageError(str(error)) from None
+    for item in found:
+        when = item.fetched.astimezone().strftime("%Y-%m-%d %H:%M")
+        click.echo(f"{when}  {item.source}: {item.url or item.origin}  {item.title}".rstrip())
+        click.echo(f"  {' '.join(item.snippet.split())}")
+    if not found:
+        click.echo(f"no stored document matches {query!r}", err=True)
+
+
+@main.command()
+@click.argument("rule_paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--since", default="30d", show_default=True, help="Documents of this period.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit per line.")
+@click.pass_obj
+def backtest(
+    config_path: Path | None, rule_paths: tuple[Path, ...], since: str, as_json: bool
+) -> None:
+    """Run RULE_PATHS over the stored documents and print what would have fired.
+
+    Nothing is stored and nothing is sent: try a rule on the archive before deploying it.
+    """
+    config = _required_config(config_path)
+    matcher = Matcher(_load(list(rule_paths)))
+    documents = fired = 0
+    with _store(config) as store:
+        for _, document in store.documents(_since(since)):
+            documents += 1
+            for hit in matcher.match(document):
+                fired += 1
+                click.echo(
+                    json.dumps(hit.to_json(), ensure_ascii=False) if as_json else _render(hit)
+                )
+    click.echo(f"{fired} hits in {documents} stored documents", err=True)
+
+
+def _required_config(given: Path | None) -> Config:
+    config = _config(given)
+    if config is None:
+        raise click.UsageError(
+            "no configuration: give --config FILE, or create ./watchd.yaml (see the README)"
+        )
+    return config
+
+
+@contextlib.contextmanager
+def _store(config: Config) -> Iterator[Store]:
+    try:
+        store = Store(config.path(config.database))
+    except StoreError as error:
+        _die(error)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return _now() - parse_duration(value)
+    except ValueError as error:
+        raise click.BadParameter(f"{value!r} {error}", param_hint="--since") from None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ago(when: datetime, now: datetime) -> str:
+    seconds = int((now - when).total_seconds())
+    future = seconds < 0
+    seconds = abs(seconds)
+    amount = (
+        f"{seconds} s"
+        if seconds < 120
+        else f"{seconds // 60} min"
+        if seconds < 7200
+        else f"{seconds // 3600} h"
+        if seconds < 172800
+        else f"{seconds // 86400} days"
+    )
+    return f"in {amount}" if future else f"{amount} ago"
+
+
+def _die(error: Exception) -> NoReturn:
+    click.echo(f"watchd: {error}", err=True)
+    sys.exit(1)
+
+
+def _logging(verbose: int) -> None:
+    """Log to stderr; under systemd without timestamps (journald adds them)."""
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    plain = "JOURNAL_STREAM" in os.environ
+    form = (
+        "%(levelname)s %(name)s: %(message)s" if plain else "%(asctime)s %(levelname)s %(message)s"
+    )
+    logging.basicConfig(level=level, format=form, datefmt="%H:%M:%S", stream=sys.stderr)
+    if verbose < 2:  # the scheduler's own lines about each job run are for debugging
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -150,6 +150,12 @@ class Config(Model):
         path = Path(value).expanduser()
         return path if path.is_absolute() else self._folder / path
 
+    def resolved(self, source: Source) -> Source:
+        """`source` with a relative `dir:` made relative to the configuration's folder."""
+        if source.dir is None:
+            return source
+        return source.model_copy(update={"dir": str(self.path(source.dir).absolute())})
+
     @property
     def rule_paths(self) -> list[Path]:
         return [self.path(value) for value in self.rules]
@@ -179,7 +185,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
     if errors or config is None:
         raise ConfigErrors(ConfigError(e.location, e.message) for e in errors)
     config._folder = path.parent
-    return config
+    return config.model_copy(update={"sources": [config.resolved(s) for s in config.sources]})
 
 
 def _masked(problem: InputError, secret: set[Location]) -> InputError:

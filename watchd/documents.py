@@ -5,19 +5,16 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
+from watchd.errors import DocumentError, SourceError
 
-from watchd import __version__
-from watchd.errors import DocumentError
-
-MAX_REDIRECTS = 5
-USER_AGENT = f"watchd/{__version__} (+https://github.com/watchd)"
+if TYPE_CHECKING:
+    from watchd.sources.http import Http
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,25 +38,26 @@ def read_inputs(
     """The Documents in each file, directory, http(s) URL or `-` (stdin) of `args`.
 
     A bad input yields a DocumentError and reading goes on with the next one. An HTTP
-    client is only set up when there is a URL to fetch.
+    client (the one sources use, without their delay between requests to a host) is only
+    set up when there is a URL to fetch.
     """
+    from watchd.sources.http import Http  # sources import this module
+
     urls = any(is_url(arg) for arg in args)
-    with http_client(timeout) if urls else contextlib.nullcontext() as client:
+    with Http(timeout=timeout, delay=0) if urls else contextlib.nullcontext() as client:
         for arg in args:
-            yield from read_input(arg, client, timeout)
+            yield from read_input(arg, client)
 
 
 def is_url(arg: str) -> bool:
     return arg.startswith(("http://", "https://"))
 
 
-def read_input(
-    arg: str, client: httpx.Client | None, timeout: float
-) -> Iterator[Document | DocumentError]:
+def read_input(arg: str, client: Http | None) -> Iterator[Document | DocumentError]:
     if arg == "-":
         return parsed("-", lambda limit: Raw(sys.stdin.buffer.read(limit + 1)))
     if is_url(arg) and client is not None:
-        return parsed(arg, lambda limit: fetch(client, arg, limit, timeout))
+        return parsed(arg, lambda limit: fetch(client, arg, limit))
     path = Path(arg)
     if path.is_dir():
         return read_directory(path)
@@ -121,44 +119,10 @@ def parsed(source: str, read: Callable[[int], Raw]) -> Iterator[Document | Docum
 # HTTP
 
 
-def http_client(timeout: float) -> httpx.Client:
-    return httpx.Client(
-        timeout=timeout,
-        follow_redirects=True,
-        max_redirects=MAX_REDIRECTS,
-        headers={"User-Agent": USER_AGENT},
-    )
-
-
-def fetch(client: httpx.Client, url: str, limit: int, timeout: float) -> Raw:
+def fetch(client: Http, url: str, limit: int) -> Raw:
     """The body of `url`, cut off with a DocumentError past `limit` decoded bytes."""
     try:
-        with client.stream("GET", url) as response:
-            check_status(response, url)
-            data = read_body(response, url, limit, time.monotonic() + timeout)
-            return Raw(data, response.headers.get("content-type"), str(response.url))
-    except httpx.TimeoutException:
-        raise DocumentError(url, f"timed out after {timeout:g} s") from None
-    except httpx.TooManyRedirects:
-        raise DocumentError(url, f"more than {MAX_REDIRECTS} redirects") from None
-    except (httpx.HTTPError, httpx.InvalidURL) as error:
-        raise DocumentError(url, f"could not fetch: {str(error) or type(error).__name__}") from None
-
-
-def check_status(response: httpx.Response, url: str) -> None:
-    if response.status_code >= 400:
-        reason = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
-        raise DocumentError(url, reason)
-
-
-def read_body(response: httpx.Response, url: str, limit: int, deadline: float) -> bytes:
-    """The decoded body, stopped once it is larger than `limit` or past `deadline`."""
-    body = bytearray()
-    for chunk in response.iter_bytes():
-        body += chunk
-        if len(body) > limit:
-            mib = limit // (1024 * 1024)
-            raise DocumentError(url, f"response is larger than the {mib} MiB limit")
-        if time.monotonic() > deadline:
-            raise httpx.ReadTimeout("body took too long", request=response.request)
-    return bytes(body)
+        response = client.get(url, limit=limit)
+    except SourceError as error:
+        raise DocumentError(url, error.reason) from None
+    return Raw(response.data, response.content_type, response.url)

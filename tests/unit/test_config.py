@@ -65,7 +65,8 @@ def test_a_valid_configuration(tmp_path: Path) -> None:
     assert config.rule_paths == [tmp_path / "rules", Path("/srv/rules")]
     assert config.path(config.database) == tmp_path / "state" / "watchd.db"
     inbox, news, un = config.sources
-    assert (inbox.kind, inbox.target, inbox.interval) == ("dir", "./inbox", timedelta(seconds=30))
+    folder = str((tmp_path / "inbox").absolute())  # relative to the configuration file
+    assert (inbox.kind, inbox.target, inbox.interval) == ("dir", folder, timedelta(seconds=30))
     assert (news.interval, news.jitter, news.max_age) == (
         timedelta(minutes=5),
         timedelta(seconds=30),

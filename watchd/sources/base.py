@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from watchd.config import Source
 from watchd.documents import Document
+from watchd.sources.http import HOST_DELAY, TIMEOUT, Http
 
 State = Mapping[str, Any]  # JSON-serializable, saved by the engine between polls
 
@@ -30,12 +31,18 @@ class Item:
     `key` identifies it within its source across polls (a relative path, a normalized feed
     id, a page URL). `version` tells changed contents of the same key apart where the kind
     wants them matched again: the text's hash for a file, "" for a feed item (an edited
-    item is not news twice), the hash of the new text for a page.
+    item is not news twice), the hash of the new text for a page. A `baseline` item is
+    what was already there when watching began (a page's text on its first poll): it is
+    stored, never alerted. `story_url` is False when the document's URL names a place
+    whose text changes (a page), not one story: two documents with that URL are not
+    copies of each other.
     """
 
     key: str
     version: str
     document: Document
+    baseline: bool = False
+    story_url: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +78,38 @@ class Context:
     `stop` is set when the daemon is asked to exit: a long poll checks it between items
     or requests and returns early. `now` is the clock (tests may fix it). `contact` goes
     into the User-Agent of HTTP requests so site owners can reach the operator.
+    `http()` is the one HTTP client of all sources, made on first use with `timeout`
+    (seconds for a whole request) and `host_delay` (seconds between request starts to one
+    host); `close()` closes it.
     """
 
     stop: threading.Event = field(default_factory=threading.Event)
     now: Callable[[], datetime] = utc_now
     contact: str = ""
+    timeout: float = TIMEOUT
+    host_delay: float = HOST_DELAY
+    _http: Http | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def http(self) -> Http:
+        """The shared HTTP client, made on first use; safe to call from any thread."""
+        with self._lock:
+            if self._http is None:
+                self._http = Http(
+                    contact=self.contact,
+                    timeout=self.timeout,
+                    delay=self.host_delay,
+                    stop=self.stop,
+                    now=self.now,
+                )
+            return self._http
+
+    def close(self) -> None:
+        """Close the HTTP client, if one was made; the next `http()` makes a new one."""
+        with self._lock:
+            http, self._http = self._http, None
+        if http is not None:
+            http.close()
 
 
 class Kind(Protocol):

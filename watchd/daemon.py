@@ -1,0 +1,233 @@
+"""The daemon: one APScheduler job per source, the outbox worker, signals, reloads, sd_notify.
+
+`Daemon.run()` stays in the foreground until SIGTERM or SIGINT. SIGHUP, or a change to a
+YAML file under the rule paths, reloads the rules; a rule set with errors is refused,
+its errors logged, and the old one kept. On stop, polls in flight are asked to finish
+early, and the scheduler waits for them.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from watchd import sdnotify
+from watchd.config import Config, Source
+from watchd.engine import Engine
+from watchd.errors import RuleErrors
+from watchd.matcher import Matcher
+from watchd.metrics import Metrics, MetricsServer, serve
+from watchd.notify.console import CONSOLE, Console
+from watchd.notify.outbox import Outbox
+from watchd.rules import RuleSet, load_rules
+from watchd.sources.base import Context
+from watchd.store import Store
+
+log = logging.getLogger(__name__)
+
+TICK = 1.0  # seconds between checks of the main loop
+RULES_CHECK = 2.0  # seconds between looks at the rule files
+DELIVERY_EVERY = 1.0
+MAX_WORKERS = 4
+STALL = 60.0  # seconds without a main-loop tick before /healthz says unhealthy
+
+Snapshot = dict[str, tuple[int, int]]
+
+
+class Daemon:
+    def __init__(self, config: Config, ruleset: RuleSet, out: TextIO) -> None:
+        self.config = config
+        self.context = Context(contact=config.contact)
+        self.metrics = Metrics()
+        self.store = Store(config.path(config.database))
+        self.engine = Engine(self.store, config, Matcher(ruleset), self.context, self.metrics)
+        self.outbox = Outbox(self.store, {CONSOLE: Console(out).send}, self.context.now)
+        self.wake = threading.Event()
+        self.reload_asked = False
+        self.rules_seen = snapshot(config.rule_paths)
+        self.last_tick = time.monotonic()
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(MAX_WORKERS)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=UTC,
+        )
+
+    # Running
+
+    def run(self) -> None:
+        """Poll, deliver and reload until asked to stop; then finish what is in flight."""
+        self._handle_signals()
+        recovered = self.outbox.recover()
+        if recovered:
+            log.warning(
+                "%d deliveries were in flight when watchd last died; sending again", recovered
+            )
+        self._schedule()
+        server = self._serve_metrics()
+        self.scheduler.start()
+        count, rules = len(self.config.sources), len(self.engine.matcher.rules)
+        log.info("watchd started: %d sources, %d rules", count, rules)
+        sdnotify.notify("READY=1", f"STATUS=watching {count} sources with {rules} rules")
+        try:
+            self._loop()
+        finally:
+            self._shutdown(server)
+
+    def _loop(self) -> None:
+        watchdog = sdnotify.watchdog_interval()
+        last_rules_check = time.monotonic()
+        while not self.context.stop.is_set():
+            self.wake.wait(min(TICK, watchdog or TICK))
+            self.wake.clear()
+            self.last_tick = time.monotonic()
+            if watchdog:
+                sdnotify.notify("WATCHDOG=1")
+            if self.context.stop.is_set():
+                break
+            if self.last_tick - last_rules_check >= RULES_CHECK:
+                last_rules_check = self.last_tick
+                self._check_rule_files()
+            if self.reload_asked:
+                self.reload_asked = False
+                self.reload()
+
+    def _shutdown(self, server: MetricsServer | None) -> None:
+        log.info("watchd stopping: finishing the polls in flight")
+        sdnotify.notify("STOPPING=1")
+        self.context.stop.set()
+        self.scheduler.shutdown(wait=True)
+        self.outbox.deliver()
+        self.engine.close()
+        self.store.close()
+        if server:
+            server.close()
+        log.info("watchd stopped")
+
+    def stop(self) -> None:
+        self.context.stop.set()
+        self.wake.set()
+
+    # Signals
+
+    def _handle_signals(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        signal.signal(signal.SIGHUP, self._on_reload)
+
+    def _on_stop(self, number: int, frame: FrameType | None) -> None:
+        self.stop()
+
+    def _on_reload(self, number: int, frame: FrameType | None) -> None:
+        self.reload_asked = True
+        self.wake.set()
+
+    # Reloading
+
+    def _check_rule_files(self) -> None:
+        seen = snapshot(self.config.rule_paths)
+        if seen != self.rules_seen:
+            self.rules_seen = seen
+            log.info("rule files changed")
+            self.reload()
+
+    def reload(self) -> bool:
+        """Load the rules again; keep the old ones if the new ones have errors."""
+        sdnotify.notify("RELOADING=1", sdnotify.monotonic_usec())
+        try:
+            ruleset = load_rules(self.config.rule_paths)
+        except RuleErrors as errors:
+            for error in errors:
+                log.error("%s", error)
+            log.error("reload refused: %d problems; still running the old rules", len(errors))
+            sdnotify.notify("READY=1", "STATUS=reload refused; running the old rules")
+            return False
+        self.engine.matcher = Matcher(ruleset)
+        self.rules_seen = snapshot(self.config.rule_paths)
+        log.info("rules reloaded: %d rules", len(ruleset.rules))
+        sdnotify.notify("READY=1", f"STATUS=running {len(ruleset.rules)} rules")
+        return True
+
+    # Jobs
+
+    def _schedule(self) -> None:
+        now = datetime.now(UTC)
+        for source in self.config.sources:
+            first = now if source.cron is None else None
+            self.scheduler.add_job(
+                guarded(self._poll, source),
+                trigger(source),
+                id=f"source:{source.name}",
+                name=source.name,
+                next_run_time=first,
+            )
+        self.scheduler.add_job(
+            guarded(self.outbox.deliver),
+            IntervalTrigger(seconds=DELIVERY_EVERY),
+            id="outbox",
+            next_run_time=now,
+        )
+
+    def _poll(self, source: Source) -> None:
+        self.engine.poll(source)
+        self.wake.set()
+
+    # Metrics
+
+    def _serve_metrics(self) -> MetricsServer | None:
+        if not self.config.metrics:
+            return None
+        server = serve(self.config.metrics, self.metrics, self._health)
+        log.info("metrics on http://%s:%d/metrics", server.host, server.port)
+        return server
+
+    def _health(self) -> tuple[bool, str]:
+        stalled = time.monotonic() - self.last_tick > STALL
+        if stalled or not self.scheduler.running:
+            return False, "the main loop or the scheduler has stopped"
+        return True, "ok"
+
+
+def trigger(source: Source) -> IntervalTrigger | CronTrigger:
+    jitter = int(source.jitter.total_seconds()) if source.jitter else None
+    if source.cron is not None:
+        return CronTrigger.from_crontab(source.cron, timezone=UTC, jitter=jitter)
+    assert source.interval is not None
+    return IntervalTrigger(seconds=source.interval.total_seconds(), jitter=jitter)
+
+
+def guarded(job: Callable[..., Any], *args: Any) -> Callable[[], None]:
+    """`job(*args)`, logging instead of raising: one failing poll must not stop the others."""
+
+    def run() -> None:
+        try:
+            job(*args)
+        except Exception:
+            log.exception("%s failed; the daemon goes on", getattr(job, "__name__", "a job"))
+
+    return run
+
+
+def snapshot(paths: Iterable[Path]) -> Snapshot:
+    """The size and modification time of every YAML file under `paths`."""
+    seen: Snapshot = {}
+    for path in paths:
+        files = [path] if path.is_file() else [*path.rglob("*.yaml"), *path.rglob("*.yml")]
+        for file in files:
+            try:
+                stat = file.stat()
+            except OSError:
+                continue
+            seen[str(file)] = (stat.st_mtime_ns, stat.st_size)
+    return seen
