@@ -173,7 +173,11 @@ class Engine:
         if item.baseline:
             return "the text a page had when first polled"
         published = item.document.published
-        if first and published is not None and now - published > source.max_age:
+        if not first:
+            return ""
+        if published is None:
+            return "undated, on the source's first poll"
+        if now - published > source.max_age:
             return f"older than max_age on the source's first poll (published {published:%F})"
         return ""
 
