@@ -264,7 +264,7 @@ def run(config_path: Path | None, verbose: int) -> None:
     config = _required_config(config_path)
     ruleset = _load(config.rule_paths)
     try:
-        daemon = Daemon(config, ruleset, sys.stdout)
+        daemon = Daemon(config, ruleset, sys.stdout, find_config(config_path))
     except StoreError as error:
         _die(error)
     for source in config.sources:

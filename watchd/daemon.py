@@ -24,9 +24,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from watchd import sdnotify
-from watchd.config import Config, Source
+from watchd.config import Config, Source, load_config
 from watchd.engine import Engine
-from watchd.errors import RuleErrors
+from watchd.errors import ConfigErrors, RuleErrors
 from watchd.matcher import Matcher
 from watchd.metrics import Metrics, MetricsServer, serve
 from watchd.notify.console import CONSOLE, Console
@@ -47,13 +47,17 @@ Snapshot = dict[str, tuple[int, int]]
 
 
 class Daemon:
-    def __init__(self, config: Config, ruleset: RuleSet, out: TextIO) -> None:
+    def __init__(
+        self, config: Config, ruleset: RuleSet, out: TextIO, config_path: Path | None = None
+    ) -> None:
         self.config = config
+        self.config_path = config_path
         self.context = Context(contact=config.contact)
         self.metrics = Metrics()
         self.store = Store(config.path(config.database))
         self.engine = Engine(self.store, config, Matcher(ruleset), self.context, self.metrics)
-        self.outbox = Outbox(self.store, {CONSOLE: Console(out).send}, self.context.now)
+        senders = {CONSOLE: Console(out).send}
+        self.outbox = Outbox(self.store, senders, self.context.now, self.metrics)
         self.wake = threading.Event()
         self.reload_asked = False
         self.rules_seen = snapshot(config.rule_paths)
@@ -143,40 +147,71 @@ class Daemon:
             self.reload()
 
     def reload(self) -> bool:
-        """Load the rules again; keep the old ones if the new ones have errors."""
+        """Read the configuration and the rules again and apply them, or, if either has
+        errors, log them and keep running as before."""
         sdnotify.notify("RELOADING=1", sdnotify.monotonic_usec())
         try:
-            ruleset = load_rules(self.config.rule_paths)
-        except RuleErrors as errors:
+            config = self._new_config()
+            ruleset = load_rules(config.rule_paths)
+        except (ConfigErrors, RuleErrors) as errors:
             for error in errors:
                 log.error("%s", error)
-            log.error("reload refused: %d problems; still running the old rules", len(errors))
-            sdnotify.notify("READY=1", "STATUS=reload refused; running the old rules")
+            log.error("reload refused: %d problems; still running as before", len(errors))
+            sdnotify.notify("READY=1", "STATUS=reload refused; running as before")
             return False
+        self._apply(config)
         self.engine.matcher = Matcher(ruleset)
-        self.rules_seen = snapshot(self.config.rule_paths)
+        self.rules_seen = snapshot(config.rule_paths)
         log.info("rules reloaded: %d rules", len(ruleset.rules))
         sdnotify.notify("READY=1", f"STATUS=running {len(ruleset.rules)} rules")
         return True
+
+    def _new_config(self) -> Config:
+        return load_config(self.config_path) if self.config_path else self.config
+
+    def _apply(self, config: Config) -> None:
+        """Reschedule the sources that were added, changed or removed."""
+        for key in ("database", "metrics"):
+            if getattr(config, key) != getattr(self.config, key):
+                log.warning("%s: changed; it takes effect when watchd is restarted", key)
+        old = {source.name: source for source in self.config.sources}
+        new = {source.name: source for source in config.sources}
+        for name in old.keys() - new.keys():
+            self._unschedule(name)
+            log.info("source %s removed", name)
+        for name, source in new.items():
+            if old.get(name) != source:
+                self._unschedule(name)
+                self._schedule_source(source, datetime.now(UTC))
+                log.info("source %s %s", name, "changed" if name in old else "added")
+        self.config = self.engine.config = config
+
+    def _unschedule(self, name: str) -> None:
+        if self.scheduler.get_job(f"source:{name}"):
+            self.scheduler.remove_job(f"source:{name}")
+        self.engine.forget(name)
 
     # Jobs
 
     def _schedule(self) -> None:
         now = datetime.now(UTC)
         for source in self.config.sources:
-            first = now if source.cron is None else None
-            self.scheduler.add_job(
-                guarded(self._poll, source),
-                trigger(source),
-                id=f"source:{source.name}",
-                name=source.name,
-                next_run_time=first,
-            )
+            self._schedule_source(source, now)
         self.scheduler.add_job(
             guarded(self.outbox.deliver),
             IntervalTrigger(seconds=DELIVERY_EVERY),
             id="outbox",
             next_run_time=now,
+        )
+
+    def _schedule_source(self, source: Source, now: datetime) -> None:
+        """One job for `source`: polled at once and then every interval, or on its cron."""
+        self.scheduler.add_job(
+            guarded(self._poll, source),
+            trigger(source),
+            id=f"source:{source.name}",
+            name=source.name,
+            next_run_time=now if source.cron is None else None,
         )
 
     def _poll(self, source: Source) -> None:

@@ -52,7 +52,11 @@ class Report:
             return f"{self.source}: waiting after failures ({self.error})"
         if not self.ok:
             return f"{self.source}: poll failed: {self.error}"
-        parts = [f"{self.documents} new documents", f"{self.hits} hits", f"{self.alerts} alerts"]
+        parts = [
+            counted(self.documents, "new document"),
+            counted(self.hits, "hit"),
+            counted(self.alerts, "alert"),
+        ]
         if self.problems:
             parts.append(f"{self.problems} unreadable")
         return f"{self.source}: {', '.join(parts)} ({self.seconds:.1f} s)"
@@ -98,6 +102,12 @@ class Engine:
         for kind in self.kinds.values():
             kind.close()
         self.context.close()
+
+    def forget(self, name: str) -> None:
+        """Drop the source object of `name`; a changed source gets a new one."""
+        kind = self.kinds.pop(name, None)
+        if kind is not None:
+            kind.close()
 
     def kind(self, source: Source) -> Kind:
         if source.name not in self.kinds:
@@ -235,6 +245,10 @@ class Engine:
         self.metrics.problems(source.name, report.problems)
         for rule, count in tally.rules.items():
             self.metrics.hits(rule, count)
+
+
+def counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def fingerprint(text: str) -> str:

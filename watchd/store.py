@@ -545,7 +545,8 @@ class Store:
         return [stored_hit(row) for row in self.rows(sql, [*params, limit])]
 
     def search(self, query: str, limit: int = 20) -> list[Found]:
-        """Documents whose title or text match an FTS5 query, best first."""
+        """Documents whose title or text match an FTS5 query, best first. A query that is
+        not valid FTS5 syntax ("al-Assad") is searched for as plain words."""
         sql = (
             "select documents.id, documents.source, documents.origin, documents.title, "
             "documents.url, documents.fetched, "
@@ -555,11 +556,14 @@ class Store:
         )
         try:
             rows = self.rows(sql, [query, limit])
-        except StoreError as error:
-            raise StoreError(
-                f"cannot search for {query!r} ({error.__cause__}); put words with "
-                'punctuation in double quotes, e.g. "al-Assad"'
-            ) from None
+        except StoreError:
+            try:
+                rows = self.rows(sql, [self.db.quote_fts(query), limit])
+            except StoreError as error:
+                raise StoreError(
+                    f"cannot search for {query!r} ({error.__cause__}); use words, "
+                    '"a phrase", AND, OR, NOT and prefix*'
+                ) from None
         return [found(row) for row in rows]
 
     def documents(self, since: datetime | None = None) -> Iterator[tuple[int, Document]]:

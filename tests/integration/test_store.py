@@ -123,9 +123,11 @@ def test_full_text_search_finds_words_with_their_inflections(store: Store) -> No
     assert [f.origin for f in store.search('"security council"')] == ["b.txt"]
 
 
-def test_a_malformed_search_says_how_to_fix_it(store: Store) -> None:
-    with pytest.raises(StoreError, match="double quotes"):
-        store.search('"unbalanced')
+@pytest.mark.parametrize("query", ["al-Assad", '"al-Assad', "Assad's"])
+def test_a_query_that_is_not_search_syntax_is_searched_as_words(store: Store, query: str) -> None:
+    store.add(new_document(text="Bashar al-Assad's forces retook the city."), [], NOW)
+    store.add(new_document(text="Another story.", key="b.txt"), [], NOW)
+    assert [f.origin for f in store.search(query)] == ["a.txt"]
 
 
 def test_the_outbox_claims_with_a_lease_and_records_every_attempt(store: Store) -> None:

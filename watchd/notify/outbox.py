@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from watchd.errors import WatchdError
+from watchd.metrics import Metrics
 from watchd.store import OutboxRow, Store, StoredHit
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,17 @@ class DeliveryError(WatchdError):
 
 
 class Outbox:
-    def __init__(self, store: Store, senders: Mapping[str, Send], now: Callable[[], datetime]):
+    def __init__(
+        self,
+        store: Store,
+        senders: Mapping[str, Send],
+        now: Callable[[], datetime],
+        metrics: Metrics | None = None,
+    ) -> None:
         self.store = store
         self.senders = senders
         self.now = now
+        self.metrics = metrics
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
 
     def recover(self) -> int:
@@ -63,8 +71,12 @@ class Outbox:
             self.senders[row.channel](hit)
         except DeliveryError as error:
             self._failed(row, error)
+            if self.metrics:
+                self.metrics.delivery(row.channel, ok=False)
             return False
         self.store.sent(row.id, self.now())
+        if self.metrics:
+            self.metrics.delivery(row.channel, ok=True)
         log.info("delivered hit %d of %s to %s", row.hit, hit.rule, row.channel)
         return True
 
