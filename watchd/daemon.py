@@ -83,7 +83,7 @@ class Daemon:
         self.scheduler.start()
         count, rules = len(self.config.sources), len(self.engine.matcher.rules)
         log.info("watchd started: %d sources, %d rules", count, rules)
-        sdnotify.notify("READY=1", f"STATUS=watching {count} sources with {rules} rules")
+        sdnotify.ready(f"watching {count} sources with {rules} rules")
         try:
             self._loop()
         finally:
@@ -97,7 +97,7 @@ class Daemon:
             self.wake.clear()
             self.last_tick = time.monotonic()
             if watchdog:
-                sdnotify.notify("WATCHDOG=1")
+                sdnotify.watchdog()
             if self.context.stop.is_set():
                 break
             if self.last_tick - last_rules_check >= RULES_CHECK:
@@ -109,7 +109,7 @@ class Daemon:
 
     def _shutdown(self, server: MetricsServer | None) -> None:
         log.info("watchd stopping: finishing the polls in flight")
-        sdnotify.notify("STOPPING=1")
+        sdnotify.stopping()
         self.context.stop.set()
         self.scheduler.shutdown(wait=True)
         self.outbox.deliver()
@@ -149,7 +149,7 @@ class Daemon:
     def reload(self) -> bool:
         """Read the configuration and the rules again and apply them, or, if either has
         errors, log them and keep running as before."""
-        sdnotify.notify("RELOADING=1", sdnotify.monotonic_usec())
+        sdnotify.reloading()
         try:
             config = self._new_config()
             ruleset = load_rules(config.rule_paths)
@@ -157,13 +157,13 @@ class Daemon:
             for error in errors:
                 log.error("%s", error)
             log.error("reload refused: %d problems; still running as before", len(errors))
-            sdnotify.notify("READY=1", "STATUS=reload refused; running as before")
+            sdnotify.ready("reload refused; running as before")
             return False
         self._apply(config)
         self.engine.matcher = Matcher(ruleset)
         self.rules_seen = snapshot(config.rule_paths)
         log.info("rules reloaded: %d rules", len(ruleset.rules))
-        sdnotify.notify("READY=1", f"STATUS=running {len(ruleset.rules)} rules")
+        sdnotify.ready(f"running {len(ruleset.rules)} rules")
         return True
 
     def _new_config(self) -> Config:

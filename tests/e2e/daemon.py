@@ -49,11 +49,11 @@ def drop(folder: Path, name: str, text: str) -> Path:
 class Daemon:
     """`watchd run` in a subprocess; its stdout and stderr collected by threads."""
 
-    def __init__(self, config: Path) -> None:
+    def __init__(self, config: Path, environment: dict[str, str] | None = None) -> None:
         self.config = config
         self.out: list[str] = []
         self.err: list[str] = []
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(environment or {})}
         self.process = subprocess.Popen(
             [str(WATCHD), "--config", str(config), "run", "-v"],
             stdout=subprocess.PIPE,
