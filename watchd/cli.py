@@ -288,6 +288,10 @@ def once(config_path: Path | None, verbose: int) -> None:
     config = _required_config(config_path)
     matcher = Matcher(_load(config.rule_paths))
     with _store(config) as store:
+        try:
+            store.take_writer_lock()
+        except StoreError as error:
+            _die(error)
         engine = Engine(store, config, matcher)
         reports = engine.poll_all()
         engine.close()

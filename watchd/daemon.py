@@ -55,6 +55,7 @@ class Daemon:
         self.context = Context(contact=config.contact)
         self.metrics = Metrics()
         self.store = Store(config.path(config.database))
+        self.store.take_writer_lock()
         self.engine = Engine(self.store, config, Matcher(ruleset), self.context, self.metrics)
         senders = {CONSOLE: Console(out).send}
         self.outbox = Outbox(self.store, senders, self.context.now, self.metrics)

@@ -18,14 +18,16 @@ the first hit and gets no outbox rows.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlite_utils import Database
 from sqlite_utils.db import Table
@@ -301,6 +303,7 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lock = threading.RLock()
+        self.lock_file: TextIO | None = None
         self.db = Database(connect(path))
         try:
             with self._errors():
@@ -315,6 +318,30 @@ class Store:
     def close(self) -> None:
         with self.lock:
             self.db.close()
+        if self.lock_file is not None:
+            self.lock_file.close()
+            self.lock_file = None
+
+    def take_writer_lock(self) -> None:
+        """Make this process the database's only poller (a daemon or `watchd once`); a
+        second one would fetch and store every item twice. Released by `close()`."""
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        handle = lock_path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise StoreError(
+                f"{self.path}: another watchd ({holder}) is polling into this database; "
+                "stop it first, or give this configuration another database: path"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        self.lock_file = handle
 
     def _migrate(self) -> None:
         applied = {m.name for m in migrations.applied(self.db)}
@@ -344,7 +371,7 @@ class Store:
         """SQLite failing (disk full, locked too long, corrupt) as a StoreError."""
         try:
             yield
-        except sqlite3.OperationalError as error:
+        except (sqlite3.OperationalError, sqlite3.IntegrityError) as error:
             raise StoreError(f"{self.path}: {error}") from error
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{self.path}: {error}; is it a watchd database?") from error

@@ -187,3 +187,13 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text("not sqlite " * 100)
     with pytest.raises(StoreError, match=r"w\.db"):
         Store(path)
+
+
+def test_only_one_process_polls_into_a_database(tmp_path: Path) -> None:
+    first, second = Store(tmp_path / "w.db"), Store(tmp_path / "w.db")
+    first.take_writer_lock()
+    with pytest.raises(StoreError, match=r"another watchd \(pid \d+\) is polling"):
+        second.take_writer_lock()
+    first.close()
+    second.take_writer_lock()  # free again once the first is closed
+    second.close()
