@@ -278,7 +278,7 @@ def run(config_path: Path | None, verbose: int) -> None:
 def once(config_path: Path | None, verbose: int) -> None:
     """Poll every source once, match, store and deliver, then exit (for cron and tests).
 
-    Exits 1 if a source could not be polled.
+    Exits 1 if a source could not be polled, or is still waiting after failures.
     """
     from watchd.engine import Engine
     from watchd.notify.console import CONSOLE, Console
@@ -298,7 +298,7 @@ def once(config_path: Path | None, verbose: int) -> None:
         Outbox(store, {CONSOLE: Console(sys.stdout).send}, _now).deliver()
     for report in reports:
         click.echo(report.summary(), err=True)
-    sys.exit(0 if all(report.ok or report.waiting for report in reports) else 1)
+    sys.exit(0 if all(report.ok and not report.waiting for report in reports) else 1)
 
 
 @main.command()
@@ -425,7 +425,8 @@ def backtest(
                 click.echo(
                     json.dumps(hit.to_json(), ensure_ascii=False) if as_json else _render(hit)
                 )
-    click.echo(f"{fired} hits in {documents} stored documents", err=True)
+    hits = f"{fired} hit{'s' if fired != 1 else ''}"
+    click.echo(f"{hits} in {documents} stored document{'s' if documents != 1 else ''}", err=True)
 
 
 def _required_config(given: Path | None) -> Config:

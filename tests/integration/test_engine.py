@@ -160,8 +160,8 @@ def rss(*entries: tuple[str, str, datetime | None]) -> bytes:
     return (head + "".join(items) + "</channel></rss>").encode()
 
 
-def feed_source(server: LocalServer, extra: str = "") -> str:
-    return f"- {{name: wire, feed: '{server.url('/feed.xml')}'{extra}}}"
+def feed_source(server: LocalServer, extra: str = "", name: str = "wire") -> str:
+    return f"- {{name: {name}, feed: '{server.url('/feed.xml')}'{extra}}}"
 
 
 # One poll: documents, hits, outbox rows
@@ -255,7 +255,7 @@ def outage(kind: str, tmp_path: Path, server: LocalServer) -> Outage:
     server.route("/feed.xml", Reply(b"oops", status=500))
     good = Reply(rss(("a", ALEPPO, NOW - HOUR)), RSS_TYPE)
     return Outage(
-        feed_source(server).replace("wire", "inbox"),
+        feed_source(server, name="inbox"),
         "HTTP 500",
         lambda: server.route("/feed.xml", good),
         lambda: len(server.seen("/feed.xml")),
