@@ -36,6 +36,7 @@ SNIFF_BYTES = 8192
 MAX_CONTROL_RATIO = 0.1
 TEXT_FIELDS = ("text", "body", "content", "summary")
 EMAIL_HEADERS = {"from", "to", "subject", "date", "message-id", "received", "mime-version"}
+CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\b\x1b")
 BINARY_REASON = "binary file; watchd reads text, HTML, JSON and email"
 
 KIND_BY_TYPE = {
@@ -95,7 +96,7 @@ def check_binary(data: bytes, source: str) -> None:
     head = data[:SNIFF_BYTES]
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return
-    controls = sum(1 for byte in head if byte < 32 and byte not in b"\t\n\r\f\b\x1b")
+    controls = len(head) - len(head.translate(None, CONTROL_BYTES))
     if b"\0" in head or controls > MAX_CONTROL_RATIO * len(head):
         raise DocumentError(source, BINARY_REASON)
 

@@ -161,7 +161,22 @@ def m001_initial(db: Database) -> None:
     )
 
 
-SCHEMA = [m001_initial]  # append new steps; never edit or reorder applied ones
+def m002_index_text_only_when_it_changes(db: Database) -> None:
+    """The search index is updated when a document's title or text changes, not when its
+    story is set (which re-indexed every new document's text twice)."""
+    db.execute("drop trigger documents_au")
+    db.execute(
+        """
+        create trigger documents_au after update of title, text on documents begin
+          insert into documents_fts (documents_fts, rowid, title, text)
+            values ('delete', old.rowid, old.title, old.text);
+          insert into documents_fts (rowid, title, text) values (new.rowid, new.title, new.text);
+        end
+        """
+    )
+
+
+SCHEMA = [m001_initial, m002_index_text_only_when_it_changes]  # append; never edit or reorder
 migrations = Migrations("watchd")
 for step in SCHEMA:
     migrations()(step)

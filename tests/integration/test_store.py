@@ -12,7 +12,7 @@ import pytest
 from watchd.documents import Document
 from watchd.errors import StoreError
 from watchd.matcher.evidence import Evidence, Hit, TermHit
-from watchd.store import NewDocument, NewHit, Store
+from watchd.store import SCHEMA, NewDocument, NewHit, Store
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TEXT = "Shamkhani implicitly challenged Russia over its approach."
@@ -165,9 +165,8 @@ def test_source_health_is_recorded(store: Store) -> None:
 def test_the_schema_survives_reopening(tmp_path: Path) -> None:
     Store(tmp_path / "w.db").close()
     store = Store(tmp_path / "w.db")
-    assert [m["name"] for m in store.rows("select name from _sqlite_migrations")] == [
-        "m001_initial"
-    ]
+    names = [m["name"] for m in store.rows("select name from _sqlite_migrations order by id")]
+    assert names == [step.__name__ for step in SCHEMA]
     store.close()
 
 
@@ -197,3 +196,11 @@ def test_only_one_process_polls_into_a_database(tmp_path: Path) -> None:
     first.close()
     second.take_writer_lock()  # free again once the first is closed
     second.close()
+
+
+def test_a_document_is_indexed_once_and_reindexed_when_its_text_changes(store: Store) -> None:
+    added = store.add(new_document(), [], NOW)
+    with store.transaction() as db:
+        db.execute("update documents set text = 'Replaced words.' where id = ?", [added.document])
+    assert store.search("replaced") and not store.search("Shamkhani")
+    assert store.rows("select count(*) as n from documents_fts")[0]["n"] == 1
