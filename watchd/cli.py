@@ -492,5 +492,5 @@ def _logging(verbose: int) -> None:
         "%(levelname)s %(name)s: %(message)s" if plain else "%(asctime)s %(levelname)s %(message)s"
     )
     logging.basicConfig(level=level, format=form, datefmt="%H:%M:%S", stream=sys.stderr)
-    if verbose < 2:  # the scheduler's own lines about each job run are for debugging
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    if verbose < 2:  # the scheduler's lines on each run (and on runs skipped while one is slow)
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)

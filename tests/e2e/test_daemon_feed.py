@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html import escape
@@ -33,6 +34,7 @@ STORY = "Story {n}: Shamkhani denounced Russia over its approach to the ceasefir
 NOW = datetime.now(UTC)
 FRESH = NOW - timedelta(hours=1)
 OLD = NOW - timedelta(days=7)
+FILLER = " Delegations met in Geneva on Tuesday to discuss monitors and aid." * 800
 LAST_MODIFIED = "Mon, 06 Jan 2025 10:00:00 GMT"
 
 
@@ -142,15 +144,27 @@ def source(database: Path, name: str) -> dict[str, Any]:
     return found[0] if found else {}
 
 
-def polls_of(server: LocalServer, path: str, after: int) -> bool:
-    return len(server.seen(path)) >= after
+def polls_of(server: LocalServer, path: str, at_least: int) -> bool:
+    return len(server.seen(path)) >= at_least
 
 
 def retry_now(database: Path, name: str) -> None:
     """Move a failing source's next try to now, as if its backoff had run out."""
     past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat(timespec="microseconds")
-    with sqlite3.connect(database, timeout=10) as db:
+    with closing(sqlite3.connect(database, timeout=10)) as db, db:
         db.execute("update sources set retry_at = ? where name = ?", (past, name))
+
+
+def kill_mid_burst(daemon: Daemon, database: Path, stored: int) -> int:
+    """kill -9 `daemon` as soon as `stored` documents are in `database`; how many there
+    were just before."""
+    deadline = time.monotonic() + 15
+    while (found := count(database, "select id from documents")) < stored:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the daemon stored fewer than {stored} documents in 15 s")
+        time.sleep(0.005)
+    daemon.kill()
+    return found
 
 
 def sources_command(config: Path) -> str:
@@ -389,14 +403,10 @@ def test_kill_9_during_a_burst_loses_nothing_and_alerts_nothing_twice(
     http_server.route("/wire.xml", feed(item(0)))
     daemon = start(daemons, tmp_path, rules, http_server, "/wire.xml")
     daemon.wait_for(lambda: alerts(daemon) == 1)
-    burst = [item(n) for n in range(1, 31)]
+    burst = [item(n, STORY.format(n=n) + FILLER) for n in range(1, 31)]  # a few ms each
     http_server.route("/wire.xml", feed(item(0), *burst))
-    deadline = time.monotonic() + 15
-    while count(database, "select id from documents") < 4 and time.monotonic() < deadline:
-        time.sleep(0.005)
-    daemon.kill()
-    before = count(database, "select id from documents")
-    assert 4 <= before < 31, f"the kill came too late to test anything ({before} stored)"
+    before = kill_mid_burst(daemon, database, stored=4)
+    assert 4 <= before < 31
     restarted = start(daemons, tmp_path, rules, http_server)
     restarted.wait_for(lambda: count(database, "select id from documents") == 31)
     restarted.wait_for(lambda: count(database, "select id from outbox where state != 'sent'") == 0)

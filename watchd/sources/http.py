@@ -179,7 +179,7 @@ class Http:
         left = max(deadline - time.monotonic(), 0.001)
         timeout = httpx.Timeout(left, connect=min(self.connect_timeout, left))
         request.extensions["timeout"] = timeout.as_dict()
-        return self.client.send(request, stream=True)
+        return Call(lambda: self.client.send(request, stream=True)).result(self.stop)
 
     def response(
         self,
@@ -234,6 +234,45 @@ class Http:
             raise Stopped
         if time.monotonic() > deadline:
             raise httpx.ReadTimeout("the body took too long", request=response.request)
+
+
+class Call:
+    """`send()` in a daemon thread of its own, so that setting `stop` ends the wait for a
+    server that is slow to answer at once: httpx cannot interrupt a blocking read from
+    another thread. The abandoned call ends at its own timeout; a late response is closed.
+    """
+
+    def __init__(self, send: Callable[[], httpx.Response]) -> None:
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.abandoned = False
+        self.value: httpx.Response | None = None
+        self.error: BaseException | None = None
+        threading.Thread(target=self.run, args=(send,), name="watchd-http", daemon=True).start()
+
+    def run(self, send: Callable[[], httpx.Response]) -> None:
+        value, error = None, None
+        try:
+            value = send()
+        except BaseException as raised:
+            error = raised
+        with self.lock:  # `done` is set under the lock that `result` checks it under
+            if self.abandoned and value is not None:
+                value.close()
+            self.value, self.error = value, error
+            self.done.set()
+
+    def result(self, stop: threading.Event) -> httpx.Response:
+        while not self.done.wait(0.05):
+            if stop.is_set():
+                with self.lock:
+                    if not self.done.is_set():
+                        self.abandoned = True
+                        raise Stopped
+        if self.error is not None:
+            raise self.error
+        assert self.value is not None
+        return self.value
 
 
 class Stopped(SourceError):
