@@ -24,7 +24,7 @@ from watchd.sources import open_source
 from watchd.sources.base import Context, Item, Kind, Poll
 from watchd.sources.http import Stopped
 from watchd.sources.identity import canonical_url
-from watchd.store import NewDocument, NewHit, Store
+from watchd.store import NewDocument, NewHit, SourceRecord, Store
 from watchd.text import fold
 
 log = logging.getLogger(__name__)
@@ -129,8 +129,10 @@ class Engine:
         except Stopped as error:  # shutting down: not the source's fault
             return Report(source.name, ok=True, waiting=True, error=error.reason)
         except SourceError as error:
-            return self._failed(source, error, record.failures if record else 0, start)
+            return self._failed(source, error, record, start)
         first = record is None or record.first_poll
+        if record and record.failures:
+            log.warning("%s: recovered after %d failed polls", source.name, record.failures)
         tally = self._store_poll(source, poll, first)
         if not tally.stopped:  # an interrupted poll keeps the old state: it is read again
             warning = "; ".join(poll.warnings)
@@ -208,18 +210,28 @@ class Engine:
             source.name, item.key, item.version, doc, fingerprint(doc.text), url, now
         )
 
-    def _failed(self, source: Source, error: SourceError, failures: int, start: float) -> Report:
+    def _failed(
+        self, source: Source, error: SourceError, record: SourceRecord | None, start: float
+    ) -> Report:
+        """Record a failed poll. The log says so once per new error, then more quietly."""
         now = self.context.now()
-        delay = backoff(source, failures + 1, error.retry_after)
+        failures = (record.failures if record else 0) + 1
+        delay = backoff(source, failures, error.retry_after)
         self.store.poll_failed(
             source.name, source.kind, source.target, error.reason, now, now + delay
         )
-        log.warning(
-            "%s: poll failed: %s; next try in %s", source.name, error.reason, rounded(delay)
+        again = record is not None and record.failures > 0 and record.last_error == error.reason
+        log.log(
+            logging.INFO if again else logging.WARNING,
+            "%s: poll failed%s: %s; next try in %s",
+            source.name,
+            f" ({failures} in a row)" if again else "",
+            error.reason,
+            rounded(delay),
         )
         if self.metrics:
             self.metrics.poll(source.name, ok=False)
-            self.metrics.source_failures(source.name, failures + 1)
+            self.metrics.source_failures(source.name, failures)
         return Report(source.name, ok=False, error=error.reason, seconds=time.monotonic() - start)
 
     def _report(self, source: Source, tally: Tally, seconds: float) -> Report:

@@ -76,6 +76,7 @@ def test_metrics_and_health_are_served(tmp_path: Path) -> None:
     rules = rules_folder(tmp_path)
     sources = "- {name: inbox, dir: ./inbox, every: 1s}"
     config = write_config(tmp_path, sources, rules, extra=f"metrics: 127.0.0.1:{port}")
+    (tmp_path / "inbox").mkdir()
     daemon = Daemon(config)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -114,6 +115,7 @@ def test_sighup_rereads_the_configuration(tmp_path: Path) -> None:
             "- {name: first, dir: ./first, every: 1s}\n- {name: second, dir: ./second, every: 1s}"
         )
         write_config(tmp_path, sources, rules)
+        (tmp_path / "second").mkdir()
         daemon.signal(signal.SIGHUP)
         daemon.wait_for(lambda: "source second added" in daemon.stderr)
         drop(tmp_path / "second", "b.txt", SENTENCE)

@@ -630,3 +630,22 @@ def test_recover_releases_rows_leased_by_a_dead_process_on_this_host(
     assert states(w) == ["pending" if released else "sending"]
     assert outbox.deliver() == int(released)  # before the lease runs out
     assert out.getvalue().count("ALERT aleppo") == int(released)
+
+
+def test_a_failure_is_logged_loudly_once_then_quietly_until_it_recovers(
+    world: Callable[..., World], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    w = world("- {name: inbox, dir: ./inbox}")
+    caplog.set_level(logging.INFO, logger="watchd.engine")
+    for _ in range(3):
+        w.poll()
+        w.clock.now = w.record().retry_at or w.clock.now
+    (tmp_path / "inbox").mkdir()
+    w.poll()
+    levels = [(r.levelname, r.getMessage().split(":")[1].strip()) for r in caplog.records]
+    assert levels == [
+        ("WARNING", "poll failed"),
+        ("INFO", "poll failed (2 in a row)"),
+        ("INFO", "poll failed (3 in a row)"),
+        ("WARNING", "recovered after 3 failed polls"),
+    ]
