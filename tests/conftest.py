@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from httpserver import LocalServer
+from smtpserver import smtp_server  # noqa: F401  (a fixture)
 
 from watchd.documents import Document
 from watchd.matcher import Matcher

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from watchd.config import Config
 from watchd.documents import Document
 from watchd.errors import InputError, RuleError
 from watchd.matcher import Matcher
@@ -37,16 +37,18 @@ def run_examples(ruleset: RuleSet, matcher: Matcher | None = None) -> ExampleRep
     return ExampleReport(count, failures)
 
 
-def unknown_channels(config: Config, ruleset: RuleSet) -> list[InputError]:
-    """Every channel a rule's `notify:` names that the configuration does not define."""
+def unknown_channels(channels: Collection[str], ruleset: RuleSet) -> list[InputError]:
+    """Every channel a rule's `notify:` names that is not among `channels`."""
+    known = ", ".join(sorted(channels))
     return [
         InputError(
             rule.location,
-            f"rule {rule.id!r} notifies {name!r}, which no channel is; {config.channel_hint}",
+            f"rule {rule.id!r} notifies {name!r}, which no channel is; define it under "
+            f"channels: in the configuration (known: {known})",
         )
         for rule in ruleset.rules
         for name in rule.model.notify
-        if not config.has_channel(name)
+        if name not in channels
     ]
 
 

@@ -12,10 +12,11 @@ import json
 import logging
 import os
 import sys
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 import yaml
@@ -24,12 +25,24 @@ from watchd import __version__
 from watchd.check import run_examples, unknown_channels
 from watchd.config import Config, find_config, load_config, parse_duration
 from watchd.documents import Document, read_inputs
-from watchd.errors import ConfigErrors, DocumentError, InputErrors, RuleErrors, StoreError
+from watchd.errors import (
+    ConfigErrors,
+    DocumentError,
+    InputError,
+    InputErrors,
+    RuleError,
+    RuleErrors,
+    StoreError,
+)
 from watchd.matcher import Hit, Matcher
 from watchd.matcher.explain import describe, diagnose
+from watchd.notify.channels import load_channels
 from watchd.notify.render import evidence_lines
 from watchd.rules import RuleSet, load_rules
 from watchd.store import SourceRecord, Store, StoredHit
+
+if TYPE_CHECKING:
+    from watchd.notify.dispatch import Dispatcher
 
 DEFAULT_RULES = Path("rules")
 rules_option = click.option(
@@ -71,7 +84,14 @@ def check(config_path: Path | None, paths: tuple[Path, ...]) -> None:
     ruleset = _load(targets)
     for notice in ruleset.notices:
         click.echo(f"note: {notice}")
-    failures = unknown_channels(config, ruleset) if config else []
+    failures: list[InputError] = []
+    if config:
+        try:
+            channels = load_channels(config)
+        except ConfigErrors as errors:
+            failures += errors.errors
+        else:
+            failures += unknown_channels(channels.services, ruleset)
     report = run_examples(ruleset)
     failures += report.failures
     for failure in failures:
@@ -265,6 +285,8 @@ def run(config_path: Path | None, verbose: int) -> None:
     ruleset = _load(config.rule_paths)
     try:
         daemon = Daemon(config, ruleset, sys.stdout, find_config(config_path))
+    except InputErrors as errors:
+        _fail(errors)
     except StoreError as error:
         _die(error)
     for source in config.sources:
@@ -281,21 +303,22 @@ def once(config_path: Path | None, verbose: int) -> None:
     Exits 1 if a source could not be polled, or is still waiting after failures.
     """
     from watchd.engine import Engine
-    from watchd.notify.console import CONSOLE, Console
     from watchd.notify.outbox import Outbox
 
     _logging(verbose)
     config = _required_config(config_path)
-    matcher = Matcher(_load(config.rule_paths))
+    ruleset = _load(config.rule_paths)
+    dispatcher = _dispatcher(config, ruleset)
     with _store(config) as store:
         try:
             store.take_writer_lock()
         except StoreError as error:
             _die(error)
-        engine = Engine(store, config, matcher)
+        targets = dispatcher.channels.targets
+        engine = Engine(store, config, Matcher(ruleset), targets=targets)
         reports = engine.poll_all()
         engine.close()
-        Outbox(store, {CONSOLE: Console(sys.stdout).send}, _now).deliver()
+        Outbox(store, dispatcher.senders(), _now).deliver()
     for report in reports:
         click.echo(report.summary(), err=True)
     sys.exit(0 if all(report.ok and not report.waiting for report in reports) else 1)
@@ -429,6 +452,21 @@ def backtest(
     click.echo(f"{hits} in {documents} stored document{'s' if documents != 1 else ''}", err=True)
 
 
+def _dispatcher(config: Config, ruleset: RuleSet) -> Dispatcher:
+    """The channels and renderer of `config`; fails with every channel that cannot load
+    or that a rule names but the configuration does not define."""
+    from watchd.notify.dispatch import Dispatcher
+
+    try:
+        dispatcher = Dispatcher.build(config, ruleset, sys.stdout)
+    except ConfigErrors as errors:
+        _fail(errors)
+    problems = unknown_channels(dispatcher.channels.services, ruleset)
+    if problems:
+        _fail(RuleErrors(RuleError(p.location, p.message) for p in problems))
+    return dispatcher
+
+
 def _required_config(given: Path | None) -> Config:
     config = _config(given)
     if config is None:
@@ -494,3 +532,88 @@ def _logging(verbose: int) -> None:
     logging.basicConfig(level=level, format=form, datefmt="%H:%M:%S", stream=sys.stderr)
     if verbose < 2:  # the scheduler's lines on each run (and on runs skipped while one is slow)
         logging.getLogger("apscheduler").setLevel(logging.ERROR)
+
+
+# Delivery
+
+
+@main.command(name="notify-test")
+@click.option("--channel", "channel_name", help="Only this channel (default: every channel).")
+@click.pass_obj
+def notify_test(config_path: Path | None, channel_name: str | None) -> None:
+    """Send a test message to each service of each channel and say what happened.
+
+    Exits 1 if a send failed. Nothing is stored.
+    """
+    from watchd.notify.outbox import DeliveryError
+    from watchd.notify.send import send
+
+    config = _required_config(config_path)
+    dispatcher = _dispatcher(config, _load(config.rule_paths))
+    services = dispatcher.channels.services
+    if channel_name is not None and channel_name not in services:
+        raise click.UsageError(f"no channel {channel_name!r}; {dispatcher.channels.hint()}")
+    failed = False
+    for name in [channel_name] if channel_name else sorted(services):
+        for service in services[name]:
+            if service.kind == "console":
+                click.echo(f"{name}: console: prints alerts on the daemon's output")
+                continue
+            message = dispatcher.renderer.test(name, service.kind)
+            try:
+                send(service, message, f"watchd-test-{uuid.uuid4().hex}")
+            except DeliveryError as error:
+                failed = True
+                kind = "permanent" if error.permanent else "may pass later"
+                click.echo(f"{name}: {service.masked}: FAILED ({kind}): {error.reason}")
+                continue
+            click.echo(f"{name}: {service.masked}: sent")
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.pass_obj
+def status(config_path: Path | None) -> None:
+    """Show the outbox: deliveries pending, being sent, sent and dead, per channel; the
+    dead ones with their reason; and the last failed attempts."""
+    config = _required_config(config_path)
+    with _store(config) as store:
+        counts, dead, failures = store.outbox_counts(), store.dead(), store.failures()
+    totals: dict[str, int] = {}
+    per_channel: dict[str, list[str]] = {}
+    for row in counts:
+        totals[row["state"]] = totals.get(row["state"], 0) + row["n"]
+        per_channel.setdefault(row["channel"], []).append(f"{row['n']} {row['state']}")
+    states = ("pending", "sending", "sent", "dead")
+    click.echo("outbox: " + ", ".join(f"{totals.get(state, 0)} {state}" for state in states))
+    for channel, parts in per_channel.items():
+        click.echo(f"  {channel}: {', '.join(parts)}")
+    if dead:
+        click.echo("dead deliveries (`watchd resend ID` tries one again):")
+    for row in dead:
+        click.echo(
+            f"  {row['id']}  {row['channel']}  {row['rule']} (hit {row['hit']})  "
+            f"{row['attempts']} attempts: {row['last_error']}"
+        )
+    if failures:
+        click.echo("last failed attempts:")
+    for row in failures:
+        when = datetime.fromisoformat(row["at"]).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        click.echo(f"  {when}  {row['channel']}  delivery {row['outbox']}: {row['error']}")
+
+
+@main.command()
+@click.argument("delivery", type=int)
+@click.pass_obj
+def resend(config_path: Path | None, delivery: int) -> None:
+    """Try a dead DELIVERY (its id in `watchd status`) again, from its first attempt.
+
+    The running daemon sends it within seconds; `watchd once` sends it too.
+    """
+    config = _required_config(config_path)
+    with _store(config) as store:
+        if not store.requeue(delivery, _now()):
+            raise click.UsageError(
+                f"no dead delivery {delivery}; `watchd status` lists the dead ones"
+            )
+    click.echo(f"delivery {delivery} is due again")

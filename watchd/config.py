@@ -119,12 +119,15 @@ class Source(Model):
 class Config(Model):
     database: str = "watchd.db"
     rules: list[str] = Field(default_factory=lambda: ["rules"])
-    channels: dict[Name, str] = Field(default_factory=dict)
+    channels: dict[Name, str | list[str]] = Field(default_factory=dict)
+    apprise: str | None = None  # an apprise configuration file whose tags name channels
+    templates: str | None = None  # a folder of Jinja2 templates overriding the shipped ones
     notify: list[Name] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     metrics: str | None = None
     contact: str = ""  # an email or URL for the User-Agent of HTTP requests
     _folder: Path = PrivateAttr(default=Path("."))
+    _places: dict[YamlPath, Location] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:
@@ -133,12 +136,16 @@ class Config(Model):
         if twice:
             raise ValueError(f"source names must be unique; used twice: {', '.join(twice)}")
         unknown = [name for name in self.notify if not self.has_channel(name)]
-        if unknown:
+        if unknown and self.apprise is None:  # apprise tags are known once it is loaded
             raise ValueError(f"notify: names no channel {unknown[0]!r}; {self.channel_hint}")
         return self
 
     def has_channel(self, name: str) -> bool:
         return name in self.channels or name == CONSOLE
+
+    def place(self, *where: str | int) -> Location:
+        """Where a key of the file is (a channel's URL, `apprise:`), for messages."""
+        return self._places.get(where) or self._places.get(where[:1]) or self._places[()]
 
     @property
     def channel_hint(self) -> str:
@@ -185,7 +192,20 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
     if errors or config is None:
         raise ConfigErrors(ConfigError(e.location, e.message) for e in errors)
     config._folder = path.parent
+    config._places = places(data, positions)
     return config.model_copy(update={"sources": [config.resolved(s) for s in config.sources]})
+
+
+def places(data: Any, positions: Positions) -> dict[YamlPath, Location]:
+    """The locations of the file, its top-level keys and its channels."""
+    found: dict[YamlPath, Location] = {(): positions.at(())}
+    if not isinstance(data, dict):
+        return found
+    for key in data:
+        found[(key,)] = positions.at((key,), key=True)
+    for name in data.get("channels") or {}:
+        found[("channels", name)] = positions.at(("channels", name))
+    return found
 
 
 def _masked(problem: InputError, secret: set[Location]) -> InputError:

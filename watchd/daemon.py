@@ -24,12 +24,13 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from watchd import sdnotify
+from watchd.check import unknown_channels
 from watchd.config import Config, Source, load_config
 from watchd.engine import Engine
-from watchd.errors import ConfigErrors, RuleErrors
+from watchd.errors import ConfigErrors, RuleError, RuleErrors
 from watchd.matcher import Matcher
 from watchd.metrics import Metrics, MetricsServer, serve
-from watchd.notify.console import CONSOLE, Console
+from watchd.notify.dispatch import Dispatcher
 from watchd.notify.outbox import Outbox
 from watchd.rules import RuleSet, load_rules
 from watchd.sources.base import Context
@@ -52,12 +53,22 @@ class Daemon:
     ) -> None:
         self.config = config
         self.config_path = config_path
+        self.out = out
         self.context = Context(contact=config.contact)
         self.metrics = Metrics()
+        self.dispatcher = Dispatcher.build(config, ruleset, out)
+        refuse_unknown_channels(self.dispatcher, ruleset)
         self.store = Store(config.path(config.database))
         self.store.take_writer_lock()
-        self.engine = Engine(self.store, config, Matcher(ruleset), self.context, self.metrics)
-        senders = {CONSOLE: Console(out).send}
+        self.engine = Engine(
+            self.store,
+            config,
+            Matcher(ruleset),
+            self.context,
+            self.metrics,
+            self.dispatcher.channels.targets,
+        )
+        senders = self.dispatcher.senders()
         self.outbox = Outbox(self.store, senders, self.context.now, self.metrics)
         self.wake = threading.Event()
         self.reload_asked = False
@@ -154,6 +165,8 @@ class Daemon:
         try:
             config = self._new_config()
             ruleset = load_rules(config.rule_paths)
+            dispatcher = Dispatcher.build(config, ruleset, self.out)
+            refuse_unknown_channels(dispatcher, ruleset)
         except (ConfigErrors, RuleErrors) as errors:
             for error in errors:
                 log.error("%s", error)
@@ -161,6 +174,9 @@ class Daemon:
             sdnotify.ready("reload refused; running as before")
             return False
         self._apply(config)
+        self.dispatcher = dispatcher
+        self.engine.targets = dispatcher.channels.targets
+        self.outbox.senders = dispatcher.senders()
         self.engine.matcher = Matcher(ruleset)
         self.rules_seen = snapshot(config.rule_paths)
         log.info("rules reloaded: %d rules", len(ruleset.rules))
@@ -233,6 +249,13 @@ class Daemon:
         if stalled or not self.scheduler.running:
             return False, "the main loop or the scheduler has stopped"
         return True, "ok"
+
+
+def refuse_unknown_channels(dispatcher: Dispatcher, ruleset: RuleSet) -> None:
+    """Raises RuleErrors if a rule notifies a channel the configuration does not define."""
+    problems = unknown_channels(dispatcher.channels.services, ruleset)
+    if problems:
+        raise RuleErrors(RuleError(p.location, p.message) for p in problems)
 
 
 def trigger(source: Source) -> IntervalTrigger | CronTrigger:

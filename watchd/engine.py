@@ -12,6 +12,7 @@ import hashlib
 import logging
 import random
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -80,8 +81,10 @@ class Engine:
         matcher: Matcher,
         context: Context | None = None,
         metrics: Metrics | None = None,
+        targets: Callable[[str], Sequence[str]] = lambda channel: [""],
     ) -> None:
         self.store = store
+        self.targets = targets
         self.config = config
         self.context = context or Context(contact=config.contact)
         self.metrics = metrics
@@ -196,7 +199,12 @@ class Engine:
     def _new_hit(self, hit: Hit, quiet: str) -> NewHit:
         rule = self._rules.get(hit.rule)
         severity = rule.model.severity if rule else "medium"
-        return NewHit(hit, severity, self.channels(rule), alert=not quiet, reason=quiet)
+        targets = tuple(
+            (channel, service)
+            for channel in self.channels(rule)
+            for service in (self.targets(channel) or [""])  # unknown: kept, visibly pending
+        )
+        return NewHit(hit, severity, targets, alert=not quiet, reason=quiet)
 
     def channels(self, rule: CompiledRule | None) -> tuple[str, ...]:
         """The channels a rule notifies: its own `notify:`, else the configuration's."""

@@ -11,7 +11,9 @@ The tree::
     │   └── ConfigErrors
     ├── DocumentError        a document that cannot be read (binary, undecodable, too big)
     ├── SourceError          one poll of a source failed (HTTP 500, timeout, not a feed)
-    └── StoreError           the database cannot be opened or is from a newer watchd
+    ├── StoreError           the database cannot be opened or is from a newer watchd
+    └── NotifyError          an alert cannot be turned into a message or sent
+        └── TemplateError    a message template that does not compile or render, at file:line
 
 Only the CLI turns these into messages and exit codes.
 """
@@ -99,3 +101,17 @@ class SourceError(WatchdError):
 
 class StoreError(WatchdError):
     """The database cannot be used: unreadable, locked for too long, or newer than watchd."""
+
+
+class NotifyError(WatchdError):
+    """An alert cannot be delivered as asked: its message or its channel is unusable."""
+
+
+class TemplateError(NotifyError):
+    """A message template that does not compile or render, printed as `file:line: message`."""
+
+    def __init__(self, template: str, message: str, line: int = 0) -> None:
+        super().__init__(f"{template}:{line}: {message}" if line > 0 else f"{template}: {message}")
+        self.template = template
+        self.line = line
+        self.message = message

@@ -38,6 +38,7 @@ from watchd.errors import StoreError
 from watchd.matcher import Hit
 
 BUSY_TIMEOUT_MS = 10_000
+Target = tuple[str, str]
 SOURCES = (
     "select *, (select count(*) from documents where source = sources.name) as documents, "
     "(select count(*) from problems where source = sources.name) as problems from sources"
@@ -233,7 +234,7 @@ class NewHit:
 
     hit: Hit
     severity: str
-    channels: tuple[str, ...]
+    targets: tuple[Target, ...]  # (channel, service id) pairs, one outbox row each
     alert: bool = True
     reason: str = ""
 
@@ -256,6 +257,7 @@ class StoredHit:
     id: int
     rule: str
     title: str
+    severity: str
     created: datetime
     alert: bool
     reason: str
@@ -272,6 +274,7 @@ class StoredHit:
             "id": self.id,
             "rule": self.rule,
             "title": self.title,
+            "severity": self.severity,
             "created": timestamp(self.created),
             "alert": self.alert,
             "reason": self.reason,
@@ -530,23 +533,24 @@ class Store:
             }
         )
         hit = last_id(hits)
-        channels = new.channels if alert else ()
-        for channel in channels:
-            self._enqueue(db, hit, channel, at)
-        return hit, alert, len(channels)
+        targets = new.targets if alert else ()
+        for channel, service in targets:
+            self._enqueue(db, hit, channel, service, at)
+        return hit, alert, len(targets)
 
     def _first_alert(self, db: Database, story: int, rule: str) -> int | None:
         sql = "select min(id) as id from hits where story = ? and rule = ? and alert = 1"
         row = next(iter(db.query(sql, [story, rule])))
         return int(row["id"]) if row["id"] is not None else None
 
-    def _enqueue(self, db: Database, hit: int, channel: str, at: datetime) -> None:
+    def _enqueue(self, db: Database, hit: int, channel: str, service: str, at: datetime) -> None:
+        key = f"watchd-{hit}-{channel}" + (f"-{service}" if service else "")
         table(db, "outbox").insert(
             {
                 "hit": hit,
                 "channel": channel,
-                "service": "",
-                "idempotency_key": f"watchd-{hit}-{channel}",
+                "service": service,
+                "idempotency_key": key,
                 "state": "pending",
                 "attempts": 0,
                 "next_attempt": timestamp(at),
@@ -695,6 +699,41 @@ class Store:
                 {"outbox": row, "at": timestamp(at), "ok": 0, "error": error}
             )
 
+    def outbox_counts(self) -> list[dict[str, Any]]:
+        """How many outbox rows each channel has in each state."""
+        sql = "select channel, state, count(*) as n from outbox group by channel, state"
+        return self.rows(sql + " order by channel, state")
+
+    def dead(self, limit: int = 20) -> list[dict[str, Any]]:
+        """Dead deliveries, newest first, with their hit's rule."""
+        sql = (
+            "select outbox.id, outbox.channel, outbox.service, outbox.attempts, "
+            "outbox.last_error, outbox.hit, hits.rule from outbox "
+            "join hits on hits.id = outbox.hit where outbox.state = 'dead' "
+            "order by outbox.id desc limit ?"
+        )
+        return self.rows(sql, [limit])
+
+    def failures(self, limit: int = 5) -> list[dict[str, Any]]:
+        """The last failed send attempts, newest first."""
+        sql = (
+            "select deliveries.at, deliveries.error, outbox.channel, outbox.id as outbox "
+            "from deliveries join outbox on outbox.id = deliveries.outbox "
+            "where not deliveries.ok order by deliveries.id desc limit ?"
+        )
+        return self.rows(sql, [limit])
+
+    def requeue(self, row: int, at: datetime) -> bool:
+        """Make a dead delivery due again now, with a fresh count of attempts; False if
+        there is no dead delivery `row`."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "update outbox set state = 'pending', attempts = 0, next_attempt = ?, "
+                "last_error = null where id = ? and state = 'dead'",
+                [timestamp(at), row],
+            )
+            return bool(cursor.rowcount)
+
     def hit(self, hit: int) -> StoredHit:
         sql = (
             "select hits.*, documents.source as source, documents.origin as origin, "
@@ -742,6 +781,7 @@ def stored_hit(row: dict[str, Any]) -> StoredHit:
         id=row["id"],
         rule=row["rule"],
         title=row["title"] or "",
+        severity=row["severity"] or "medium",
         created=datetime.fromisoformat(row["created"]),
         alert=bool(row["alert"]),
         reason=row["reason"] or "",

@@ -22,17 +22,12 @@ MISSION = {"shamkhani-criticizes-russia", "unsc-aleppo"}
 
 
 def write_config(folder: Path, sources: str, rules: Path = RULES, extra: str = "") -> Path:
-    """A watchd.yaml in `folder` with the given `sources:` block (YAML, dedented)."""
-    text = f"""\
-        database: ./watchd.db
-        rules: [{rules}]
-        notify: [console]
-        {extra}
-        sources:
-        """
-    body = textwrap.dedent(text) + textwrap.indent(textwrap.dedent(sources).strip(), "  ")
+    """A watchd.yaml in `folder` with the given `sources:` block (YAML, dedented) and
+    `extra` top-level YAML."""
+    head = f"database: ./watchd.db\nrules: [{rules}]\nnotify: [console]\n"
+    body = textwrap.indent(textwrap.dedent(sources).strip(), "  ")
     path = folder / "watchd.yaml"
-    path.write_text(body + "\n", encoding="utf-8")
+    path.write_text(f"{head}{textwrap.dedent(extra)}\nsources:\n{body}\n", encoding="utf-8")
     return path
 
 

@@ -31,7 +31,7 @@ from watchd.notify.console import Console
 from watchd.notify.outbox import LEASE, MAX_ATTEMPTS, MAX_RETRY, DeliveryError, Outbox
 from watchd.rules import load_rules
 from watchd.sources.base import Context
-from watchd.store import NewDocument, NewHit, SourceRecord, Store, StoredHit
+from watchd.store import NewDocument, NewHit, OutboxRow, SourceRecord, Store, StoredHit
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -524,7 +524,7 @@ class Flaky:
     out: io.StringIO = field(default_factory=io.StringIO)
     calls: int = 0
 
-    def __call__(self, hit: StoredHit) -> None:
+    def __call__(self, hit: StoredHit, row: OutboxRow) -> None:
         self.calls += 1
         if self.calls <= self.failures:
             raise DeliveryError(f"SMTP 451 busy ({self.calls})", permanent=self.permanent)

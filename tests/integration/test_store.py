@@ -34,10 +34,11 @@ def new_document(
 
 
 def new_hit(rule: str = "shamkhani", channels: tuple[str, ...] = ("console",)) -> NewHit:
+    targets = tuple((channel, "") for channel in channels)
     terms = (TermHit("actor", "Shamkhani", 0, 9), TermHit("target", "Russia", 32, 38))
     evidence = (Evidence("text", TEXT, 0, len(TEXT), terms),)
     return NewHit(
-        Hit(rule, "Shamkhani criticizes Russia", "a.txt", "r1", evidence), "high", channels
+        Hit(rule, "Shamkhani criticizes Russia", "a.txt", "r1", evidence), "high", targets
     )
 
 
@@ -62,7 +63,7 @@ def test_a_document_its_hits_and_outbox_rows_are_stored_together(store: Store) -
 
 def test_a_failure_inside_the_transaction_leaves_nothing_behind(store: Store) -> None:
     broken = new_hit()
-    object.__setattr__(broken, "channels", ("console", "console"))  # the second row collides
+    object.__setattr__(broken, "targets", (("console", ""), ("console", "")))  # they collide
     with pytest.raises(StoreError):
         store.add(new_document(), [broken], NOW)
     assert store.counts() == {"documents": 0, "hits": 0, "problems": 0}
@@ -100,7 +101,9 @@ def test_the_same_story_alerts_once_per_rule(
 
 
 def test_a_quiet_hit_is_stored_with_its_reason_and_no_outbox(store: Store) -> None:
-    quiet = NewHit(new_hit().hit, "high", ("console",), alert=False, reason="older than max_age")
+    quiet = NewHit(
+        new_hit().hit, "high", (("console", ""),), alert=False, reason="older than max_age"
+    )
     added = store.add(new_document(), [quiet], NOW)
     assert added.outbox == 0 and added.alerts == []
     assert store.hits()[0].reason == "older than max_age"

@@ -6,7 +6,7 @@ import threading
 from typing import TextIO
 
 from watchd.notify.render import evidence_lines
-from watchd.store import StoredHit
+from watchd.store import OutboxRow, StoredHit
 
 CONSOLE = "console"
 
@@ -18,7 +18,7 @@ class Console:
         self.stream = stream
         self.lock = threading.Lock()
 
-    def send(self, hit: StoredHit) -> None:
+    def send(self, hit: StoredHit, row: OutboxRow | None = None) -> None:
         with self.lock:
             self.stream.write(render(hit) + "\n")
             self.stream.flush()

@@ -25,7 +25,7 @@ FIRST_RETRY = timedelta(seconds=5)
 MAX_RETRY = timedelta(minutes=5)
 MAX_ATTEMPTS = 10
 
-Send = Callable[[StoredHit], None]
+Send = Callable[[StoredHit, OutboxRow], None]  # raises DeliveryError
 
 
 class DeliveryError(WatchdError):
@@ -68,7 +68,7 @@ class Outbox:
     def _send(self, row: OutboxRow) -> bool:
         hit = self.store.hit(row.hit)
         try:
-            self.senders[row.channel](hit)
+            self.senders[row.channel](hit, row)
         except DeliveryError as error:
             self._failed(row, error)
             if self.metrics:

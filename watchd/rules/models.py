@@ -115,6 +115,7 @@ class Rule(Model):
     throttle: Duration | None = None
     digest: str | None = None
     sources: list[str] = Field(default_factory=list)
+    template: str | None = None
     examples: Examples = Field(default_factory=Examples)
     note: str = ""
 
