@@ -9,8 +9,8 @@ The `http_server` fixture (in conftest.py) starts one per test:
 
 A route is a `Reply` or a function of the `Seen` request that returns one. A Reply with
 an `etag` or `last_modified` answers 304 to a request that sends it back. Every request
-is recorded in `requests` with its path, headers (lower-case names) and start time.
-Unknown paths get a 404.
+(GET or POST) is recorded in `requests` with its method, path, headers (lower-case names),
+body and start time. Unknown paths get a 404.
 """
 
 from __future__ import annotations
@@ -53,6 +53,8 @@ class Seen:
     path: str
     headers: dict[str, str]
     at: float  # time.monotonic() when it arrived
+    method: str = "GET"
+    body: bytes = b""
 
 
 Route = Reply | Callable[[Seen], Reply]
@@ -73,6 +75,13 @@ class Handler(BaseHTTPRequestHandler):
         if not_modified(reply, seen):
             reply = Reply(status=304, etag=reply.etag, last_modified=reply.last_modified)
         self.send(reply)
+
+    def do_POST(self) -> None:
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        body = self.rfile.read(int(headers.get("content-length") or 0))
+        seen = Seen(self.path, headers, time.monotonic(), "POST", body)
+        self.server.owner.record(seen)
+        self.send(self.server.owner.reply_to(seen))
 
     def send(self, reply: Reply) -> None:
         if self.server.owner.closing.wait(reply.delay):

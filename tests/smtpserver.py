@@ -1,7 +1,8 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps every message it accepts.
 
 It can be stopped and started again on the same port, to play a mail server that goes
-down while alerts accumulate.
+down while alerts accumulate, and told to refuse recipients (`refuse("550 no such user")`)
+to play one that rejects a message for good.
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
+        self.rcpt_reply: str | None = None  # what RCPT TO is answered, when not accepted
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if self.rcpt_reply is not None:
+            return self.rcpt_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -45,6 +55,10 @@ class SmtpServer:
     def start(self) -> None:
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
         self.controller.start()
+
+    def refuse(self, reply: str | None) -> None:
+        """Answer every recipient with `reply` (e.g. "550 no such user"); None accepts."""
+        self.inbox.rcpt_reply = reply
 
     def stop(self) -> None:
         if self.controller is not None:

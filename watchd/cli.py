@@ -14,7 +14,7 @@ import os
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -304,6 +304,7 @@ def once(config_path: Path | None, verbose: int) -> None:
     """
     from watchd.engine import Engine
     from watchd.notify.outbox import Outbox
+    from watchd.notify.policy import Policy
 
     _logging(verbose)
     config = _required_config(config_path)
@@ -318,7 +319,9 @@ def once(config_path: Path | None, verbose: int) -> None:
         engine = Engine(store, config, Matcher(ruleset), targets=targets)
         reports = engine.poll_all()
         engine.close()
-        Outbox(store, dispatcher.senders(), _now).deliver()
+        policy = Policy.of(config, ruleset)
+        groups = dispatcher.group_senders()
+        Outbox(store, dispatcher.senders(), _now, None, policy, groups).deliver()
     for report in reports:
         click.echo(report.summary(), err=True)
     sys.exit(0 if all(report.ok and not report.waiting for report in reports) else 1)
@@ -617,3 +620,71 @@ def resend(config_path: Path | None, delivery: int) -> None:
                 f"no dead delivery {delivery}; `watchd status` lists the dead ones"
             )
     click.echo(f"delivery {delivery} is due again")
+
+
+@main.command()
+@click.argument("rule_id", required=False)
+@click.option(
+    "--for", "period", default="6h", show_default=True, help="How long, e.g. 30m, 6h, 2d."
+)
+@click.option("--reason", default="", help="Why; kept with the record.")
+@click.option("--list", "listing", is_flag=True, help="List the silences and acks in force.")
+@click.pass_obj
+def silence(
+    config_path: Path | None, rule_id: str | None, period: str, reason: str, listing: bool
+) -> None:
+    """Stop the alerts of RULE_ID for a while, without editing the rule.
+
+    Hits are still stored; their deliveries are dropped until the silence ends, on its
+    own. Every silence is recorded (`--list` shows those in force).
+    """
+    config = _required_config(config_path)
+    if listing:
+        with _store(config) as store:
+            entries = store.silences(_now())
+        for entry in entries:
+            what = (
+                f"rule {entry['rule']}" if entry["kind"] == "silence" else f"story {entry['story']}"
+            )
+            ends = datetime.fromisoformat(entry["until"]).astimezone().strftime("%Y-%m-%d %H:%M")
+            click.echo(f"{entry['id']}  {entry['kind']}  {what}  until {ends}  {entry['reason']}")
+        return
+    if rule_id is None:
+        raise click.UsageError("give the RULE_ID to silence, or --list")
+    ruleset = _load(config.rule_paths)
+    if ruleset.rule(rule_id) is None:
+        hint = difflib.get_close_matches(rule_id, [r.id for r in ruleset.rules], n=1)
+        fix = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise click.UsageError(f"no rule {rule_id!r} in the configured rules{fix}")
+    until = _now() + _duration(period, "--for")
+    with _store(config) as store:
+        ident = store.silence("silence", until, _now(), rule_id, None, reason)
+    local = until.astimezone().strftime("%Y-%m-%d %H:%M")
+    click.echo(f"rule {rule_id} silenced until {local} (silence {ident})")
+
+
+@main.command()
+@click.argument("hit_id", type=int)
+@click.option("--for", "period", default="24h", show_default=True, help="How long, e.g. 6h, 2d.")
+@click.option("--reason", default="", help="Why; kept with the record.")
+@click.pass_obj
+def ack(config_path: Path | None, hit_id: int, period: str, reason: str) -> None:
+    """Acknowledge the story of HIT_ID (its id in `watchd matches`): its alerts not yet
+    sent are dropped, and new hits on the same story do not alert, until it expires."""
+    config = _required_config(config_path)
+    until = _now() + _duration(period, "--for")
+    with _store(config) as store:
+        found = store.rows("select story from hits where id = ?", [hit_id])
+        if not found:
+            raise click.UsageError(f"no hit {hit_id}; `watchd matches` lists them with their ids")
+        story = int(found[0]["story"])
+        ident = store.silence("ack", until, _now(), None, story, reason)
+    local = until.astimezone().strftime("%Y-%m-%d %H:%M")
+    click.echo(f"story of hit {hit_id} acknowledged until {local} (ack {ident})")
+
+
+def _duration(value: str, option: str) -> timedelta:
+    try:
+        return parse_duration(value)
+    except ValueError as error:
+        raise click.BadParameter(f"{value!r} {error}", param_hint=option) from None

@@ -20,9 +20,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
@@ -116,12 +117,44 @@ class Source(Model):
         return self.every or DEFAULT_EVERY.get(self.kind, timedelta(minutes=10))
 
 
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("must be a time zone like UTC, Europe/Paris or America/New_York") from None
+    return value
+
+
+def _clock_time(value: Any) -> time:
+    if isinstance(value, int):  # YAML reads 22:00 as a number of minutes (sexagesimal)
+        value = f"{value // 60:02}:{value % 60:02}"
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError("must be a time of day like 22:00") from None
+
+
+Zone = Annotated[str, AfterValidator(_zone)]
+ClockTime = Annotated[time, BeforeValidator(_clock_time)]
+Severity = Literal["info", "low", "medium", "high", "critical"]
+
+
+class QuietHours(Model):
+    """Alerts due between `start` and `end` wait until `end`, unless at least `bypass`."""
+
+    start: ClockTime
+    end: ClockTime
+    bypass: Severity = "critical"
+
+
 class Config(Model):
     database: str = "watchd.db"
     rules: list[str] = Field(default_factory=lambda: ["rules"])
     channels: dict[Name, str | list[str]] = Field(default_factory=dict)
     apprise: str | None = None  # an apprise configuration file whose tags name channels
     templates: str | None = None  # a folder of Jinja2 templates overriding the shipped ones
+    timezone: Zone = "UTC"  # for digest schedules and quiet hours
+    quiet_hours: QuietHours | None = None
     notify: list[Name] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     metrics: str | None = None

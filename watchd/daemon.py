@@ -32,6 +32,7 @@ from watchd.matcher import Matcher
 from watchd.metrics import Metrics, MetricsServer, serve
 from watchd.notify.dispatch import Dispatcher
 from watchd.notify.outbox import Outbox
+from watchd.notify.policy import Policy
 from watchd.rules import RuleSet, load_rules
 from watchd.sources.base import Context
 from watchd.store import Store
@@ -68,8 +69,14 @@ class Daemon:
             self.metrics,
             self.dispatcher.channels.targets,
         )
-        senders = self.dispatcher.senders()
-        self.outbox = Outbox(self.store, senders, self.context.now, self.metrics)
+        self.outbox = Outbox(
+            self.store,
+            self.dispatcher.senders(),
+            self.context.now,
+            self.metrics,
+            Policy.of(config, ruleset),
+            self.dispatcher.group_senders(),
+        )
         self.wake = threading.Event()
         self.reload_asked = False
         self.rules_seen = snapshot(config.rule_paths)
@@ -177,6 +184,8 @@ class Daemon:
         self.dispatcher = dispatcher
         self.engine.targets = dispatcher.channels.targets
         self.outbox.senders = dispatcher.senders()
+        self.outbox.group_senders = dispatcher.group_senders()
+        self.outbox.policy = Policy.of(config, ruleset)
         self.engine.matcher = Matcher(ruleset)
         self.rules_seen = snapshot(config.rule_paths)
         log.info("rules reloaded: %d rules", len(ruleset.rules))

@@ -177,7 +177,31 @@ def m002_index_text_only_when_it_changes(db: Database) -> None:
     )
 
 
-SCHEMA = [m001_initial, m002_index_text_only_when_it_changes]  # append; never edit or reorder
+def m003_noise_control(db: Database) -> None:
+    """Deliveries can be held (throttle, digest, quiet hours) in a group and sent as one
+    batch; rules and stories can be silenced or acknowledged for a while."""
+    outbox = table(db, "outbox")
+    outbox.add_column("grp", str)
+    outbox.add_column("batch", int)
+    silences = table(db, "silences")
+    silences.create(
+        {
+            "id": int,
+            "kind": str,
+            "rule": str,
+            "story": int,
+            "until": str,
+            "reason": str,
+            "created": str,
+        },
+        pk="id",
+        not_null={"kind", "until", "created"},
+    )
+    silences.create_index(["until"])
+
+
+SCHEMA = [m001_initial, m002_index_text_only_when_it_changes, m003_noise_control]
+# append new steps to SCHEMA; never edit or reorder applied ones
 migrations = Migrations("watchd")
 for step in SCHEMA:
     migrations()(step)
@@ -310,6 +334,11 @@ class OutboxRow:
     service: str
     idempotency_key: str
     attempts: int
+    rule: str = ""
+    story: int = 0
+    severity: str = "medium"
+    grp: str | None = None
+    batch: int | None = None
 
 
 # The store
@@ -645,12 +674,14 @@ class Store:
         limit: int = 50,
         owner: str = "",
     ) -> list[OutboxRow]:
-        """Due rows of `channels`, marked as being sent by `owner` until `lease_until`."""
+        """Due rows of `channels` (pending, held until now, or leased by a sender that went
+        away), marked as being sent by `owner` until `lease_until`."""
         marks = ", ".join("?" for _ in channels)
         sql = (
-            f"select * from outbox where channel in ({marks}) and ("
-            "(state = 'pending' and next_attempt <= ?) or "
-            "(state = 'sending' and lease_until <= ?)) order by id limit ?"
+            "select outbox.*, hits.rule, hits.story, hits.severity from outbox "
+            f"join hits on hits.id = outbox.hit where channel in ({marks}) and ("
+            "(state in ('pending', 'held') and next_attempt <= ?) or "
+            "(state = 'sending' and lease_until <= ?)) order by outbox.id limit ?"
         )
         with self.transaction() as db:
             rows = list(db.query(sql, [*channels, timestamp(now), timestamp(now), limit]))
@@ -661,6 +692,76 @@ class Store:
                     [timestamp(lease_until), owner, row["id"]],
                 )
         return [outbox_row(row) for row in rows]
+
+    def hold(self, rows: Sequence[int], until: datetime, group: str) -> None:
+        """Hold deliveries until `until`, to be sent together with the rest of `group`."""
+        with self.transaction() as db:
+            for row in rows:
+                db.execute(
+                    "update outbox set state = 'held', next_attempt = ?, grp = ?, "
+                    "lease_until = null where id = ?",
+                    [timestamp(until), group, row],
+                )
+
+    def batch(self, rows: Sequence[int]) -> int:
+        """Mark `rows` as one message (its key stays the same if it must be sent again)."""
+        batch = min(rows)
+        with self.transaction() as db:
+            marks = ", ".join("?" for _ in rows)
+            db.execute(f"update outbox set batch = ? where id in ({marks})", [batch, *rows])
+        return batch
+
+    def suppress(self, row: int, reason: str, at: datetime) -> None:
+        """A delivery that will not be sent (silenced, acknowledged), with the reason."""
+        with self.transaction() as db:
+            db.execute(
+                "update outbox set state = 'suppressed', last_error = ?, lease_until = null "
+                "where id = ?",
+                [reason, row],
+            )
+            table(db, "deliveries").insert(
+                {"outbox": row, "at": timestamp(at), "ok": 0, "error": reason}
+            )
+
+    def last_sent(self, rule: str, channel: str) -> datetime | None:
+        """When an alert of `rule` was last sent to `channel`."""
+        sql = (
+            "select max(outbox.sent) as sent from outbox join hits on hits.id = outbox.hit "
+            "where hits.rule = ? and outbox.channel = ? and outbox.state = 'sent'"
+        )
+        return parse_time(self.rows(sql, [rule, channel])[0]["sent"])
+
+    def silence(
+        self,
+        kind: str,
+        until: datetime,
+        at: datetime,
+        rule: str | None,
+        story: int | None,
+        reason: str,
+    ) -> int:
+        """Record a silence (of a rule) or an acknowledgement (of a story) until `until`."""
+        with self.transaction() as db:
+            silences = table(db, "silences")
+            silences.insert(
+                {
+                    "kind": kind,
+                    "rule": rule,
+                    "story": story,
+                    "until": timestamp(until),
+                    "reason": reason,
+                    "created": timestamp(at),
+                }
+            )
+            return last_id(silences)
+
+    def silences(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Silences and acknowledgements, newest first; only those in force at `now`."""
+        if now is None:
+            return self.rows("select * from silences order by id desc")
+        return self.rows(
+            "select * from silences where until > ? order by id desc", [timestamp(now)]
+        )
 
     def release(self, owners: Sequence[str]) -> int:
         """Rows leased by `owners` (processes known to be dead) are due again at once."""
@@ -677,27 +778,34 @@ class Store:
         sql = "select distinct lease_owner from outbox where state = 'sending'"
         return [row["lease_owner"] for row in self.rows(sql) if row["lease_owner"]]
 
-    def sent(self, row: int, at: datetime) -> None:
+    def sent(self, rows: int | Sequence[int], at: datetime) -> None:
+        """Deliveries (one, or the rows of one batch) accepted by their service."""
         with self.transaction() as db:
-            db.execute(
-                "update outbox set state = 'sent', sent = ?, attempts = attempts + 1, "
-                "lease_until = null where id = ?",
-                [timestamp(at), row],
-            )
-            table(db, "deliveries").insert({"outbox": row, "at": timestamp(at), "ok": 1})
+            for row in [rows] if isinstance(rows, int) else rows:
+                db.execute(
+                    "update outbox set state = 'sent', sent = ?, attempts = attempts + 1, "
+                    "lease_until = null where id = ?",
+                    [timestamp(at), row],
+                )
+                table(db, "deliveries").insert({"outbox": row, "at": timestamp(at), "ok": 1})
 
-    def failed(self, row: int, error: str, at: datetime, retry_at: datetime | None) -> None:
-        """A failed send: retried at `retry_at`, or dead when that is None."""
-        state = "pending" if retry_at else "dead"
+    def failed(
+        self, rows: int | Sequence[int], error: str, at: datetime, retry_at: datetime | None
+    ) -> None:
+        """A failed send: retried at `retry_at`, or dead when that is None. A held row
+        stays held (in its group) for the retry."""
         with self.transaction() as db:
-            db.execute(
-                "update outbox set state = ?, attempts = attempts + 1, last_error = ?, "
-                "next_attempt = ?, lease_until = null where id = ?",
-                [state, error, timestamp(retry_at) if retry_at else None, row],
-            )
-            table(db, "deliveries").insert(
-                {"outbox": row, "at": timestamp(at), "ok": 0, "error": error}
-            )
+            for row in [rows] if isinstance(rows, int) else rows:
+                db.execute(
+                    "update outbox set state = case when ? then "
+                    "(case when grp is null then 'pending' else 'held' end) else 'dead' end, "
+                    "attempts = attempts + 1, last_error = ?, next_attempt = ?, "
+                    "lease_until = null where id = ?",
+                    [retry_at is not None, error, timestamp(retry_at) if retry_at else None, row],
+                )
+                table(db, "deliveries").insert(
+                    {"outbox": row, "at": timestamp(at), "ok": 0, "error": error}
+                )
 
     def outbox_counts(self) -> list[dict[str, Any]]:
         """How many outbox rows each channel has in each state."""
@@ -825,4 +933,9 @@ def outbox_row(row: dict[str, Any]) -> OutboxRow:
         service=row["service"],
         idempotency_key=row["idempotency_key"],
         attempts=row["attempts"],
+        rule=row.get("rule") or "",
+        story=row.get("story") or 0,
+        severity=row.get("severity") or "medium",
+        grp=row.get("grp"),
+        batch=row.get("batch"),
     )

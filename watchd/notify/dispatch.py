@@ -3,15 +3,15 @@ its kind, and the send."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from watchd.config import Config
 from watchd.errors import TemplateError
-from watchd.notify.channels import Channels, load_channels
+from watchd.notify.channels import Channels, Service, load_channels
 from watchd.notify.console import Console
 from watchd.notify.messages import Renderer
-from watchd.notify.outbox import DeliveryError, Send
+from watchd.notify.outbox import DeliveryError, Send, SendGroup
 from watchd.notify.send import send
 from watchd.rules import RuleSet
 from watchd.store import OutboxRow, StoredHit
@@ -43,7 +43,23 @@ class Dispatcher:
         """One sender per channel, for the outbox worker."""
         return {name: self.send for name in self.channels.services}
 
-    def send(self, hit: StoredHit, row: OutboxRow) -> None:
+    def group_senders(self) -> dict[str, SendGroup]:
+        return {name: self.send_group for name in self.channels.services}
+
+    def send_group(self, hits: Sequence[StoredHit], rows: Sequence[OutboxRow], key: str) -> None:
+        """Several held alerts of one channel and service as one digest message."""
+        service = self._service(rows[0])
+        if service.kind == "console":
+            for hit, row in zip(hits, rows, strict=True):
+                self.console.send(hit, row)
+            return
+        try:
+            message = self.renderer.digest(hits, service.kind, digest_title(hits, rows[0]))
+        except TemplateError as error:
+            raise DeliveryError(str(error), permanent=True) from None
+        send(service, message, key)
+
+    def _service(self, row: OutboxRow) -> Service:
         service = self.channels.service(row.channel, row.service)
         if service is None:
             raise DeliveryError(
@@ -51,6 +67,10 @@ class Dispatcher:
                 "changed); `watchd resend` it once the channel is back",
                 permanent=True,
             )
+        return service
+
+    def send(self, hit: StoredHit, row: OutboxRow) -> None:
+        service = self._service(row)
         if service.kind == "console":
             self.console.send(hit, row)
             return
@@ -64,3 +84,11 @@ class Dispatcher:
 def templates(ruleset: RuleSet) -> dict[str, str]:
     """The template set of each rule that names one."""
     return {rule.id: rule.model.template for rule in ruleset.rules if rule.model.template}
+
+
+def digest_title(hits: Sequence[StoredHit], row: OutboxRow) -> str:
+    """What a group of held alerts is called in its message."""
+    count = f"{len(hits)} alert{'s' if len(hits) != 1 else ''}"
+    if row.grp and row.grp.startswith(("digest:", "throttle:")):
+        return f"{hits[0].title or hits[0].rule}: {count}"
+    return f"{count} held during quiet hours"

@@ -11,11 +11,12 @@ import logging
 import os
 import random
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from watchd.errors import WatchdError
 from watchd.metrics import Metrics
+from watchd.notify.policy import Drop, Hold, Policy
 from watchd.store import OutboxRow, Store, StoredHit
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ MAX_RETRY = timedelta(minutes=5)
 MAX_ATTEMPTS = 10
 
 Send = Callable[[StoredHit, OutboxRow], None]  # raises DeliveryError
+SendGroup = Callable[[Sequence[StoredHit], Sequence[OutboxRow], str], None]  # hits, rows, key
 
 
 class DeliveryError(WatchdError):
@@ -38,17 +40,27 @@ class DeliveryError(WatchdError):
 
 
 class Outbox:
+    """Sends due deliveries through `senders` (one per channel), shaped by `policy`.
+
+    A row held by the policy waits in its group; when the group is due, its rows go out
+    as one message through the channel's group sender (or one by one where there is none).
+    """
+
     def __init__(
         self,
         store: Store,
         senders: Mapping[str, Send],
         now: Callable[[], datetime],
         metrics: Metrics | None = None,
+        policy: Policy | None = None,
+        group_senders: Mapping[str, SendGroup] | None = None,
     ) -> None:
         self.store = store
         self.senders = senders
+        self.group_senders = group_senders or {}
         self.now = now
         self.metrics = metrics
+        self.policy = policy or Policy({})
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
 
     def recover(self) -> int:
@@ -63,30 +75,68 @@ class Outbox:
             return 0
         now = self.now()
         rows = self.store.claim(list(self.senders), now, now + LEASE, owner=self.owner)
-        return sum(self._send(row) for row in rows)
+        silences = self.store.silences(now) if rows else []
+        last_sent: dict[tuple[str, str], datetime | None] = {}
+        groups: dict[tuple[str, str, str], list[OutboxRow]] = {}
+        sent = 0
+        for row in rows:
+            key = (row.rule, row.channel)
+            if key not in last_sent:
+                last_sent[key] = self.store.last_sent(*key)
+            decision = self.policy.decide(row, now, last_sent[key], silences)
+            if isinstance(decision, Drop):
+                self.store.suppress(row.id, decision.reason, now)
+            elif isinstance(decision, Hold):
+                self.store.hold([row.id], decision.until, decision.group)
+            elif row.grp is not None:
+                groups.setdefault((row.channel, row.service, row.grp), []).append(row)
+            elif self._send([row]):
+                sent += 1
+                last_sent[key] = now
+        for batch in groups.values():
+            sent += len(batch) if self._send(batch) else 0
+        return sent
 
-    def _send(self, row: OutboxRow) -> bool:
-        hit = self.store.hit(row.hit)
+    def _send(self, rows: list[OutboxRow]) -> bool:
+        """Send one row alone, or several as one message; record the outcome of each."""
+        hits = [self.store.hit(row.hit) for row in rows]
+        channel = rows[0].channel
         try:
-            self.senders[row.channel](hit, row)
+            if len(rows) == 1 and rows[0].grp is None:
+                self.senders[channel](hits[0], rows[0])
+            else:
+                self._send_group(hits, rows)
         except DeliveryError as error:
-            self._failed(row, error)
+            self._failed(rows, error)
             if self.metrics:
-                self.metrics.delivery(row.channel, ok=False)
+                self.metrics.delivery(channel, ok=False)
             return False
-        self.store.sent(row.id, self.now())
+        self.store.sent([row.id for row in rows], self.now())
         if self.metrics:
-            self.metrics.delivery(row.channel, ok=True)
-        log.info("delivered hit %d of %s to %s", row.hit, hit.rule, row.channel)
+            self.metrics.delivery(channel, ok=True)
+        rules = ", ".join(sorted({hit.rule for hit in hits}))
+        log.info("delivered %d alerts (%s) to %s", len(rows), rules, channel)
         return True
 
-    def _failed(self, row: OutboxRow, error: DeliveryError) -> None:
-        attempts = row.attempts + 1
+    def _send_group(self, hits: list[StoredHit], rows: list[OutboxRow]) -> None:
+        channel = rows[0].channel
+        batch = rows[0].batch or self.store.batch([row.id for row in rows])
+        key = f"watchd-batch-{batch}-{channel}" + (f"-{rows[0].service}" if rows[0].service else "")
+        group_send = self.group_senders.get(channel)
+        if group_send is None:
+            for hit, row in zip(hits, rows, strict=True):
+                self.senders[channel](hit, row)
+            return
+        group_send(hits, rows, key)
+
+    def _failed(self, rows: list[OutboxRow], error: DeliveryError) -> None:
+        attempts = max(row.attempts for row in rows) + 1
         dead = error.permanent or attempts >= MAX_ATTEMPTS
         retry_at = None if dead else self.now() + retry_delay(attempts)
-        self.store.failed(row.id, error.reason, self.now(), retry_at)
+        self.store.failed([row.id for row in rows], error.reason, self.now(), retry_at)
         state = "dead" if dead else "will retry"
-        log.warning("delivery %d to %s failed (%s): %s", row.id, row.channel, state, error.reason)
+        ids = ", ".join(str(row.id) for row in rows)
+        log.warning("delivery %s to %s failed (%s): %s", ids, rows[0].channel, state, error.reason)
 
 
 def alive(owner: str) -> bool:

@@ -10,6 +10,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -33,6 +34,22 @@ def _duration(value: str) -> str:
 
 
 Duration = Annotated[str, AfterValidator(_duration)]
+DIGEST_SHORTHANDS = {"hourly": "0 * * * *", "daily": "0 8 * * *", "weekly": "0 8 * * 1"}
+
+
+def _schedule(value: str) -> str:
+    """A digest schedule: hourly, daily (08:00), weekly (Monday 08:00) or a cron line."""
+    cron = DIGEST_SHORTHANDS.get(value.strip(), value)
+    try:
+        CronTrigger.from_crontab(cron)
+    except ValueError:
+        raise ValueError(
+            "must be hourly, daily, weekly or a cron expression like '0 8 * * 1-5'"
+        ) from None
+    return cron
+
+
+Schedule = Annotated[str, AfterValidator(_schedule)]
 Scope = str | int
 SCOPES = ("sentence", "paragraph", "document")
 MAX_WORDS = 1000
@@ -113,7 +130,7 @@ class Rule(Model):
     tags: list[str] = Field(default_factory=list)
     notify: list[str] = Field(default_factory=list)
     throttle: Duration | None = None
-    digest: str | None = None
+    digest: Schedule | None = None
     sources: list[str] = Field(default_factory=list)
     template: str | None = None
     examples: Examples = Field(default_factory=Examples)
