@@ -30,6 +30,7 @@ from watchd.errors import (
     DocumentError,
     InputError,
     InputErrors,
+    Location,
     RuleError,
     RuleErrors,
     StoreError,
@@ -92,6 +93,7 @@ def check(config_path: Path | None, paths: tuple[Path, ...]) -> None:
             failures += errors.errors
         else:
             failures += unknown_channels(channels.services, ruleset)
+        failures += _template_problems(config, ruleset)
     report = run_examples(ruleset)
     failures += report.failures
     for failure in failures:
@@ -103,7 +105,8 @@ def check(config_path: Path | None, paths: tuple[Path, ...]) -> None:
         sys.exit(1)
     count = len(config.sources) if config else 0
     sources = f"{count} source{'s' if count != 1 else ''}, " if config else ""
-    click.echo(f"ok: {sources}{len(ruleset.rules)} rules, {report.examples} examples pass")
+    rules = f"{len(ruleset.rules)} rule{'s' if len(ruleset.rules) != 1 else ''}"
+    click.echo(f"ok: {sources}{rules}, {report.examples} examples pass")
 
 
 @main.command()
@@ -453,6 +456,19 @@ def backtest(
                 )
     hits = f"{fired} hit{'s' if fired != 1 else ''}"
     click.echo(f"{hits} in {documents} stored document{'s' if documents != 1 else ''}", err=True)
+
+
+def _template_problems(config: Config, ruleset: RuleSet) -> list[InputError]:
+    """Every template the rules would use that does not compile or render, located."""
+    from watchd.notify.dispatch import templates
+    from watchd.notify.messages import Renderer
+
+    folders = [config.path(config.templates)] if config.templates else []
+    names = set(templates(ruleset).values())
+    return [
+        InputError(Location(error.template, error.line, 1 if error.line else 0), error.message)
+        for error in Renderer(folders).check(names)
+    ]
 
 
 def _dispatcher(config: Config, ruleset: RuleSet) -> Dispatcher:

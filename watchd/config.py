@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -37,6 +36,7 @@ from pydantic import (
     model_validator,
 )
 
+from watchd.cron import crontab
 from watchd.errors import ConfigError, ConfigErrors, InputError, Location
 from watchd.yamlpos import Positions, YamlPath, load_yaml, validate
 
@@ -61,7 +61,7 @@ def parse_duration(value: Any) -> timedelta:
 
 def _cron(value: str) -> str:
     try:
-        CronTrigger.from_crontab(value)
+        crontab(value)
     except ValueError as error:
         raise ValueError(f"must be a cron expression like '0 * * * *' ({error})") from None
     return value

@@ -26,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from watchd import sdnotify
 from watchd.check import unknown_channels
 from watchd.config import Config, Source, load_config
+from watchd.cron import crontab
 from watchd.engine import Engine
 from watchd.errors import ConfigErrors, RuleError, RuleErrors
 from watchd.matcher import Matcher
@@ -270,7 +271,7 @@ def refuse_unknown_channels(dispatcher: Dispatcher, ruleset: RuleSet) -> None:
 def trigger(source: Source) -> IntervalTrigger | CronTrigger:
     jitter = int(source.jitter.total_seconds()) if source.jitter else None
     if source.cron is not None:
-        return CronTrigger.from_crontab(source.cron, timezone=UTC, jitter=jitter)
+        return crontab(source.cron, timezone=UTC, jitter=jitter)
     assert source.interval is not None
     return IntervalTrigger(seconds=source.interval.total_seconds(), jitter=jitter)
 

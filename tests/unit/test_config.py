@@ -121,4 +121,4 @@ def test_check_with_a_configuration_checks_its_rules_and_channels(tmp_path: Path
     assert "r.yaml:2:5: rule 'r' notifies 'chat', which no channel is" in result.output
     (tmp_path / "rules" / "r.yaml").write_text("rules:\n  - id: r\n    watch: Iran\n")
     result = CliRunner().invoke(main, ["--config", str(path), "check"])
-    assert result.exit_code == 0 and result.output.startswith("ok: 0 sources, 1 rules")
+    assert result.exit_code == 0 and result.output.startswith("ok: 0 sources, 1 rule,")

@@ -19,9 +19,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
-
 from watchd.config import Config, QuietHours, parse_duration
+from watchd.cron import crontab
 from watchd.rules import RuleSet
 from watchd.store import OutboxRow
 
@@ -113,7 +112,7 @@ class Policy:
         return ""
 
     def next_run(self, cron: str, now: datetime) -> datetime:
-        trigger = CronTrigger.from_crontab(cron, timezone=self.zone)
+        trigger = crontab(cron, timezone=self.zone)
         fire: datetime = trigger.get_next_fire_time(None, now.astimezone(self.zone))
         return fire.astimezone(UTC)
 

@@ -10,7 +10,6 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -19,6 +18,8 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+
+from watchd.cron import crontab
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 Text = Annotated[str, StringConstraints(min_length=1)]
@@ -41,7 +42,7 @@ def _schedule(value: str) -> str:
     """A digest schedule: hourly, daily (08:00), weekly (Monday 08:00) or a cron line."""
     cron = DIGEST_SHORTHANDS.get(value.strip(), value)
     try:
-        CronTrigger.from_crontab(cron)
+        crontab(cron)
     except ValueError:
         raise ValueError(
             "must be hourly, daily, weekly or a cron expression like '0 8 * * 1-5'"
