@@ -23,7 +23,7 @@ import yaml
 
 from watchd import __version__
 from watchd.check import run_examples, unknown_channels
-from watchd.config import Config, find_config, load_config, parse_duration
+from watchd.config import Channel, Config, find_config, load_config, parse_duration
 from watchd.documents import Document, read_inputs
 from watchd.errors import (
     ConfigErrors,
@@ -465,6 +465,7 @@ def _template_problems(config: Config, ruleset: RuleSet) -> list[InputError]:
 
     folders = [config.path(config.templates)] if config.templates else []
     names = set(templates(ruleset).values())
+    names |= {c.template for c in config.channels.values() if isinstance(c, Channel) and c.template}
     return [
         InputError(Location(error.template, error.line, 1 if error.line else 0), error.message)
         for error in Renderer(folders).check(names)
@@ -590,11 +591,16 @@ def notify_test(config_path: Path | None, channel_name: str | None) -> None:
     sys.exit(1 if failed else 0)
 
 
+STATES = ("pending", "held", "sending", "sent", "suppressed", "dead")  # as `status` lists them
+SOMETIMES = frozenset({"held", "suppressed"})  # listed only when there are some
+
+
 @main.command()
 @click.pass_obj
 def status(config_path: Path | None) -> None:
-    """Show the outbox: deliveries pending, being sent, sent and dead, per channel; the
-    dead ones with their reason; and the last failed attempts."""
+    """Show the outbox: deliveries pending, held (throttle, digest, quiet hours), being
+    sent, sent, suppressed (silence, ack) and dead, per channel; the dead ones with their
+    reason; and the last failed attempts."""
     config = _required_config(config_path)
     with _store(config) as store:
         counts, dead, failures = store.outbox_counts(), store.dead(), store.failures()
@@ -603,7 +609,8 @@ def status(config_path: Path | None) -> None:
     for row in counts:
         totals[row["state"]] = totals.get(row["state"], 0) + row["n"]
         per_channel.setdefault(row["channel"], []).append(f"{row['n']} {row['state']}")
-    states = ("pending", "sending", "sent", "dead")
+    states = [state for state in STATES if state in totals or state not in SOMETIMES]
+    states += sorted(set(totals) - set(STATES))
     click.echo("outbox: " + ", ".join(f"{totals.get(state, 0)} {state}" for state in states))
     for channel, parts in per_channel.items():
         click.echo(f"  {channel}: {', '.join(parts)}")

@@ -67,6 +67,24 @@ def _cron(value: str) -> str:
     return value
 
 
+DIGEST_SHORTHANDS = {"hourly": "0 * * * *", "daily": "0 8 * * *", "weekly": "0 8 * * 1"}
+
+
+def schedule(value: str) -> str:
+    """A digest schedule: hourly, daily (08:00), weekly (Monday 08:00) or a cron line."""
+    cron = DIGEST_SHORTHANDS.get(value.strip(), value)
+    try:
+        crontab(cron)
+    except ValueError:
+        raise ValueError(
+            "must be hourly, daily, weekly or a cron expression like '0 8 * * 1-5'"
+        ) from None
+    return cron
+
+
+Schedule = Annotated[str, AfterValidator(schedule)]
+
+
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Cron = Annotated[str, AfterValidator(_cron)]
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
@@ -147,10 +165,18 @@ class QuietHours(Model):
     bypass: Severity = "critical"
 
 
+class Channel(Model):
+    """A channel written out in full: its apprise URLs, and how its messages are shaped."""
+
+    urls: list[str]
+    digest: Schedule | None = None  # collect the channel's alerts and send them on a schedule
+    template: str | None = None  # the channel's template set (a rule's own wins)
+
+
 class Config(Model):
     database: str = "watchd.db"
     rules: list[str] = Field(default_factory=lambda: ["rules"])
-    channels: dict[Name, str | list[str]] = Field(default_factory=dict)
+    channels: dict[Name, str | list[str] | Channel] = Field(default_factory=dict)
     apprise: str | None = None  # an apprise configuration file whose tags name channels
     templates: str | None = None  # a folder of Jinja2 templates overriding the shipped ones
     timezone: Zone = "UTC"  # for digest schedules and quiet hours

@@ -74,7 +74,7 @@ def load_channels(config: Config) -> Channels:
     errors: list[ConfigError] = []
     services: dict[str, list[Service]] = {CONSOLE: [console_service()]}
     for name, value in config.channels.items():
-        urls = [value] if isinstance(value, str) else value
+        urls = [value] if isinstance(value, str) else getattr(value, "urls", value)
         services[name] = [
             s for i, url in enumerate(urls) if (s := _service(config, name, i, url, errors))
         ]

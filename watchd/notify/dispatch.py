@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
-from watchd.config import Config
+from watchd.config import Channel, Config
 from watchd.errors import TemplateError
 from watchd.notify.channels import Channels, Service, load_channels
 from watchd.notify.console import Console
@@ -26,18 +26,31 @@ class Dispatcher:
         renderer: Renderer,
         console: Console,
         templates: Mapping[str, str] | None = None,
+        channel_templates: Mapping[str, str] | None = None,
     ) -> None:
         self.channels = channels
         self.renderer = renderer
         self.console = console
         self.templates = templates or {}  # rule id -> its template set
+        self.channel_templates = channel_templates or {}
 
     @classmethod
     def build(cls, config: Config, ruleset: RuleSet, stream: TextIO) -> Dispatcher:
         """The dispatcher of a configuration; raises ConfigErrors for a channel apprise
         cannot load."""
         folders = [config.path(config.templates)] if config.templates else []
-        return cls(load_channels(config), Renderer(folders), Console(stream), templates(ruleset))
+        channel_templates = {
+            name: channel.template
+            for name, channel in config.channels.items()
+            if isinstance(channel, Channel) and channel.template
+        }
+        return cls(
+            load_channels(config),
+            Renderer(folders),
+            Console(stream),
+            templates(ruleset),
+            channel_templates,
+        )
 
     def senders(self) -> dict[str, Send]:
         """One sender per channel, for the outbox worker."""
@@ -75,7 +88,8 @@ class Dispatcher:
             self.console.send(hit, row)
             return
         try:
-            message = self.renderer.alert(hit, service.kind, self.templates.get(hit.rule, "alert"))
+            template = self.templates.get(hit.rule) or self.channel_templates.get(row.channel)
+            message = self.renderer.alert(hit, service.kind, template or "alert")
         except TemplateError as error:
             raise DeliveryError(str(error), permanent=True) from None
         send(service, message, row.idempotency_key)
@@ -89,6 +103,9 @@ def templates(ruleset: RuleSet) -> dict[str, str]:
 def digest_title(hits: Sequence[StoredHit], row: OutboxRow) -> str:
     """What a group of held alerts is called in its message."""
     count = f"{len(hits)} alert{'s' if len(hits) != 1 else ''}"
+    if row.grp and row.grp.startswith("digest:@"):
+        rules = len({hit.rule for hit in hits})
+        return f"watchd digest: {count} from {rules} rule{'s' if rules != 1 else ''}"
     if row.grp and row.grp.startswith(("digest:", "throttle:")):
         return f"{hits[0].title or hits[0].rule}: {count}"
     return f"{count} held during quiet hours"

@@ -5,6 +5,7 @@ Hits are always stored; only their delivery is shaped here, in this order:
   with the reason recorded;
 - a rule with `digest:` (a cron schedule in the configuration's time zone): held until
   the next run of the schedule, then sent with the others of its group as one message;
+  a channel with `digest:` does the same for the alerts of rules that shape none;
 - a rule with `throttle:`: at most one message per period per rule and channel; later
   alerts are held until the period ends and then sent together, counted in one message;
 - `quiet_hours:` held until they end, unless the rule's severity is at least `bypass`.
@@ -19,7 +20,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from watchd.config import Config, QuietHours, parse_duration
+from watchd.config import Channel, Config, QuietHours, parse_duration
 from watchd.cron import crontab
 from watchd.rules import RuleSet
 from watchd.store import OutboxRow
@@ -55,10 +56,12 @@ class Policy:
         rules: Mapping[str, Shaping],
         quiet: QuietHours | None = None,
         zone: str = "UTC",
+        channels: Mapping[str, str] | None = None,
     ) -> None:
         self.rules = rules
         self.quiet = quiet
         self.zone = ZoneInfo(zone)
+        self.channels = channels or {}  # channel -> its digest schedule
 
     @classmethod
     def of(cls, config: Config, ruleset: RuleSet) -> Policy:
@@ -70,7 +73,12 @@ class Policy:
             for rule in ruleset.rules
             if rule.model.throttle or rule.model.digest
         }
-        return cls(rules, config.quiet_hours, config.timezone)
+        channels = {
+            name: channel.digest
+            for name, channel in config.channels.items()
+            if isinstance(channel, Channel) and channel.digest
+        }
+        return cls(rules, config.quiet_hours, config.timezone, channels)
 
     def decide(
         self,
@@ -95,7 +103,8 @@ class Policy:
     def _shaped(self, row: OutboxRow, now: datetime, last_sent: datetime | None) -> Hold | None:
         shaping = self.rules.get(row.rule)
         if shaping is None:
-            return None
+            digest = self.channels.get(row.channel)
+            return Hold(self.next_run(digest, now), f"digest:@{row.channel}") if digest else None
         if shaping.digest:
             return Hold(self.next_run(shaping.digest, now), f"digest:{row.rule}")
         if shaping.throttle and last_sent and now < last_sent + shaping.throttle:

@@ -7,12 +7,16 @@ way (permanent), anything else may pass later (transient).
 The key travels where the receiving side can use it to drop a repeat: the Message-ID of
 an email, an `Idempotency-Key` header on webhooks. apprise always generates its own
 Message-ID (and appends a custom one as a second header), so its email module's
-`make_msgid` is wrapped here to return ours while a send is in progress.
+`make_msgid` is wrapped here to return ours while a send is in progress. A Matrix
+homeserver drops an event whose transaction id it has already seen from the same device
+(`PUT /rooms/{room}/send/m.room.message/{txnId}`); apprise numbers those from a counter,
+so the counter is set from the key before each send.
 """
 
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import logging
 import re
 from collections.abc import Callable
@@ -50,14 +54,26 @@ def send(service: Service, message: Message, key: str) -> None:
     plugin = service.plugin
     if isinstance(getattr(plugin, "headers", None), dict):
         plugin.headers["Idempotency-Key"] = key
+    if isinstance(getattr(plugin, "transaction_id", None), int):  # Matrix
+        plugin.transaction_id = transaction_number(key)
     token = MESSAGE_ID.set(f"<{key}@watchd>")
     try:
         with captured(logging.DEBUG) as log_text:
-            ok = plugin.notify(body=message.body, title=message.subject, body_format=message.format)
+            ok = plugin.notify(
+                body=message.body,
+                title=message.subject,
+                body_format=message.format,
+                overflow="split",  # a service's size limit splits a long alert, loses nothing
+            )
     finally:
         MESSAGE_ID.reset(token)
     if not ok:
         raise failure(log_text())
+
+
+def transaction_number(key: str) -> int:
+    """The Matrix transaction id of `key`: a number, as apprise adds 1 to it after a send."""
+    return int(hashlib.sha256(key.encode()).hexdigest()[:15], 16)
 
 
 def failure(log_text: str) -> DeliveryError:

@@ -19,7 +19,7 @@ from pydantic import (
     field_validator,
 )
 
-from watchd.cron import crontab
+from watchd.config import Schedule
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 Text = Annotated[str, StringConstraints(min_length=1)]
@@ -35,22 +35,6 @@ def _duration(value: str) -> str:
 
 
 Duration = Annotated[str, AfterValidator(_duration)]
-DIGEST_SHORTHANDS = {"hourly": "0 * * * *", "daily": "0 8 * * *", "weekly": "0 8 * * 1"}
-
-
-def _schedule(value: str) -> str:
-    """A digest schedule: hourly, daily (08:00), weekly (Monday 08:00) or a cron line."""
-    cron = DIGEST_SHORTHANDS.get(value.strip(), value)
-    try:
-        crontab(cron)
-    except ValueError:
-        raise ValueError(
-            "must be hourly, daily, weekly or a cron expression like '0 8 * * 1-5'"
-        ) from None
-    return cron
-
-
-Schedule = Annotated[str, AfterValidator(_schedule)]
 Scope = str | int
 SCOPES = ("sentence", "paragraph", "document")
 MAX_WORDS = 1000
