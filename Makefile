@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench bench-pipeline clean
+.PHONY: run test system lint typecheck unit synapse bench bench-pipeline clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,11 @@ run: $(STAMP)
 	$(BIN)/watchd --config watchd.yaml check
 	$(BIN)/watchd --config watchd.yaml run -v
 
-test: lint typecheck unit
+test: system lint typecheck unit
+
+# Debian packages the tests need (systemd-analyze, kill, mosquitto), installed if missing.
+system:
+	./tools/system-packages.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check watchd tests bench
@@ -29,6 +33,16 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
+# Synapse, the Matrix homeserver of tests/e2e/test_delivery_chat.py, in its own virtualenv
+# (not a dependency of watchd). The test fixture makes it too when it is missing.
+SYNAPSE := .cache/synapse-venv
+$(SYNAPSE)/.installed:
+	$(PYTHON) -m venv --clear $(SYNAPSE)
+	$(SYNAPSE)/bin/pip install --quiet --disable-pip-version-check 'matrix-synapse>=1.100,<2'
+	echo 'matrix-synapse>=1.100,<2' > $@
+
+synapse: $(SYNAPSE)/.installed
+
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
@@ -37,4 +51,4 @@ bench-pipeline: $(STAMP)
 	$(BIN)/python bench/pipeline.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info .cache

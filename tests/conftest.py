@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from httpserver import LocalServer
+from matrixserver import matrix_server  # noqa: F401  (a fixture)
+from mqttserver import mqtt_broker, mqtt_subscriber  # noqa: F401  (fixtures)
 from smtpserver import smtp_server  # noqa: F401  (a fixture)
 
 from watchd.documents import Document

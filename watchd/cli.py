@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -23,7 +23,7 @@ import yaml
 
 from watchd import __version__
 from watchd.check import run_examples, unknown_channels
-from watchd.config import Channel, Config, find_config, load_config, parse_duration
+from watchd.config import CONSOLE, Channel, Config, find_config, load_config, parse_duration
 from watchd.documents import Document, read_inputs
 from watchd.errors import (
     ConfigErrors,
@@ -88,11 +88,12 @@ def check(config_path: Path | None, paths: tuple[Path, ...]) -> None:
     failures: list[InputError] = []
     if config:
         try:
-            channels = load_channels(config)
+            known: Collection[str] = load_channels(config).services
         except ConfigErrors as errors:
             failures += errors.errors
-        else:
-            failures += unknown_channels(channels.services, ruleset)
+            known = {*config.channels, CONSOLE} if config.apprise is None else set()
+        if known:
+            failures += unknown_channels(known, ruleset)
         failures += _template_problems(config, ruleset)
     report = run_examples(ruleset)
     failures += report.failures
@@ -403,7 +404,7 @@ def matches(
 def _stored(hit: StoredHit) -> str:
     when = hit.created.astimezone().strftime("%Y-%m-%d %H:%M")
     status = "" if hit.alert else f"  (no alert: {hit.reason})"
-    head = f"{when}  {hit.rule}: {hit.title}{status}"
+    head = f"{when}  #{hit.id}  {hit.rule}: {hit.title}{status}"
     where = f"  {hit.source}: {hit.url or hit.origin}"
     if hit.document_title:
         where += f" ({hit.document_title})"

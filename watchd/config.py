@@ -144,8 +144,11 @@ def _zone(value: str) -> str:
 
 
 def _clock_time(value: Any) -> time:
-    if isinstance(value, int):  # YAML reads 22:00 as a number of minutes (sexagesimal)
-        value = f"{value // 60:02}:{value % 60:02}"
+    if isinstance(value, bool):
+        raise ValueError("must be a time of day like 22:00")
+    if isinstance(value, int):  # YAML 1.1 reads 22:00 as 1320 and 22:00:00 as 79200
+        minutes, seconds = (value // 60, value % 60) if value >= 24 * 60 else (value, 0)
+        value = f"{minutes // 60:02}:{minutes % 60:02}:{seconds:02}"
     try:
         return time.fromisoformat(str(value))
     except ValueError:
@@ -204,7 +207,10 @@ class Config(Model):
 
     def place(self, *where: str | int) -> Location:
         """Where a key of the file is (a channel's URL, `apprise:`), for messages."""
-        return self._places.get(where) or self._places.get(where[:1]) or self._places[()]
+        for end in range(len(where), -1, -1):
+            if where[:end] in self._places:
+                return self._places[where[:end]]
+        return self._places[()]
 
     @property
     def channel_hint(self) -> str:
@@ -262,8 +268,12 @@ def places(data: Any, positions: Positions) -> dict[YamlPath, Location]:
         return found
     for key in data:
         found[(key,)] = positions.at((key,), key=True)
-    for name in data.get("channels") or {}:
+    for name, value in (data.get("channels") or {}).items():
         found[("channels", name)] = positions.at(("channels", name))
+        urls = value.get("urls") if isinstance(value, dict) else value
+        for index, _ in enumerate(urls if isinstance(urls, list) else []):
+            where = ("channels", name, "urls", index) if isinstance(value, dict) else None
+            found[("channels", name, index)] = positions.at(where or ("channels", name, index))
     return found
 
 

@@ -823,11 +823,14 @@ class Store:
         return self.rows(sql, [limit])
 
     def failures(self, limit: int = 5) -> list[dict[str, Any]]:
-        """The last failed send attempts, newest first."""
+        """The last failed send attempts, newest first; not the record of a delivery
+        dropped by a silence or an ack (the last entry of a suppressed row)."""
         sql = (
             "select deliveries.at, deliveries.error, outbox.channel, outbox.id as outbox "
             "from deliveries join outbox on outbox.id = deliveries.outbox "
-            "where not deliveries.ok order by deliveries.id desc limit ?"
+            "where not deliveries.ok and not (outbox.state = 'suppressed' and deliveries.id = "
+            "(select max(later.id) from deliveries as later where later.outbox = outbox.id)) "
+            "order by deliveries.id desc limit ?"
         )
         return self.rows(sql, [limit])
 

@@ -366,7 +366,7 @@ def rows(folder: Path, sql: str) -> list[dict[str, Any]]:
         ("mailto://", "watchd.yaml:5:9: channel 'desk': apprise cannot load it: Could not load"),
         (
             ["json://127.0.0.1/a", "mailto://"],
-            "watchd.yaml:5:9: URL 2 of channel 'desk': apprise cannot load it: Could not load",
+            "watchd.yaml:5:32: URL 2 of channel 'desk': apprise cannot load it: Could not load",
         ),
     ],
 )
@@ -477,7 +477,7 @@ def test_status_shows_a_dead_delivery_and_resend_makes_it_due_again(
     drop(tmp_path, "a.txt", SHAMKHANI, datetime.now(UTC) - HOUR)
     assert watchd(tmp_path, "once").returncode == 0
     [dead] = rows(tmp_path, "select * from outbox where state = 'dead'")
-    reason = "Failed to send JSON POST notification: Page not found., error=404."
+    reason = "Failed to send JSON POST notification: Page not found., error=404.; not found"
 
     status = watchd(tmp_path, "status")
 

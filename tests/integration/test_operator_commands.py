@@ -253,7 +253,8 @@ def test_matches_shows_evidence_and_why_a_hit_did_not_alert(archive: Site) -> No
 
     assert result.returncode == 0, result.stderr
     heads = [line for line in result.stdout.splitlines() if not line.startswith(" ")]
-    assert [head.split("  ", 1)[1].split(":")[0] for head in heads] == [
+    assert all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d  #\d+  ", head) for head in heads)
+    assert [head.split("  ", 2)[2].split(":")[0] for head in heads] == [
         "aleppo",
         "aleppo",
         "shamkhani",

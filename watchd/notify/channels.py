@@ -29,6 +29,7 @@ from watchd.errors import ConfigError, ConfigErrors
 CAPTURE_LOCK = threading.Lock()  # apprise logs to one global logger
 EMAIL_SCHEMAS = frozenset({"mailto", "mailtos"})
 WEBHOOK_SCHEMAS = frozenset({"json", "jsons", "form", "forms", "xml", "xmls"})
+URL = re.compile(r"\b([a-z][a-z0-9+.-]*)://\S*", re.IGNORECASE)
 LOG_LINE = re.compile(r"^(?:ERROR|WARNING) - (.*)$", re.MULTILINE)
 
 
@@ -94,7 +95,7 @@ def _service(
     with captured() as log:
         plugin = apprise.Apprise.instantiate(url)
     if plugin is None:
-        where = config.place("channels", name)
+        where = config.place("channels", name, index)
         which = f"URL {index + 1} of channel {name!r}" if index else f"channel {name!r}"
         errors.append(ConfigError(where, f"{which}: apprise cannot load it: {reason(log())}"))
         return None
@@ -159,6 +160,8 @@ def captured(level: int = logging.WARNING) -> Iterator[Callable[[], str]]:
 
 
 def reason(log: str) -> str:
-    """The last error or warning line apprise logged, or a generic reason."""
+    """The last error or warning line apprise logged, or a generic reason; a URL in it is
+    cut to its scheme (apprise's own masking keeps some characters of a password)."""
     lines: Sequence[str] = LOG_LINE.findall(log)
-    return lines[-1] if lines else "unsupported or malformed URL"
+    line = lines[-1] if lines else "unsupported or malformed URL"
+    return URL.sub(lambda m: f"{m[1]}://…", line)

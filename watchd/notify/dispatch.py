@@ -101,11 +101,10 @@ def templates(ruleset: RuleSet) -> dict[str, str]:
 
 
 def digest_title(hits: Sequence[StoredHit], row: OutboxRow) -> str:
-    """What a group of held alerts is called in its message."""
-    count = f"{len(hits)} alert{'s' if len(hits) != 1 else ''}"
+    """What a group of held alerts is called in its message; the renderer adds the counts
+    (`Resolution on Aleppo: 3 alerts (1 rule)`)."""
     if row.grp and row.grp.startswith("digest:@"):
-        rules = len({hit.rule for hit in hits})
-        return f"watchd digest: {count} from {rules} rule{'s' if rules != 1 else ''}"
+        return "watchd digest"
     if row.grp and row.grp.startswith(("digest:", "throttle:")):
-        return f"{hits[0].title or hits[0].rule}: {count}"
-    return f"{count} held during quiet hours"
+        return hits[0].title or hits[0].rule
+    return "Held during quiet hours"

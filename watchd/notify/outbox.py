@@ -12,6 +12,7 @@ import os
 import random
 import socket
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from watchd.errors import WatchdError
@@ -90,6 +91,11 @@ class Outbox:
                 self.store.hold([row.id], decision.until, decision.group)
             elif row.grp is not None:
                 groups.setdefault((row.channel, row.service, row.grp), []).append(row)
+            elif (row.channel, row.service, f"throttle:{row.rule}") in groups:
+                # the rule's held alerts go out now; this one joins them: one message a period
+                group = f"throttle:{row.rule}"
+                self.store.hold([row.id], now, group)
+                groups[(row.channel, row.service, group)].append(replace(row, grp=group))
             elif self._send([row]):
                 sent += 1
                 last_sent[key] = now

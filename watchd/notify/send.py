@@ -34,7 +34,10 @@ HTTP_STATUS = re.compile(r"error=(\d{3})\b")
 SMTP_REPLY = re.compile(r"\((\d{3}), b['\"]")
 RETRYABLE_HTTP = frozenset({408, 425, 429})
 FAILURE_LINE = re.compile(r"^(?:ERROR|WARNING) - (.*)$", re.MULTILINE)
-DETAIL_LINE = re.compile(r"^DEBUG - (?:Socket Exception|Response Details): (.*)$", re.MULTILINE)
+DETAIL_LINE = re.compile(
+    r"^DEBUG - (?:Socket Exception|Response Details):[ \t]*(?:\r?\n)?(.*)$", re.MULTILINE
+)
+MAX_DETAIL = 200
 
 MESSAGE_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("message_id", default=None)
 
@@ -63,7 +66,7 @@ def send(service: Service, message: Message, key: str) -> None:
                 body=message.body,
                 title=message.subject,
                 body_format=message.format,
-                overflow="split",  # a service's size limit splits a long alert, loses nothing
+                **overflow(plugin, message),
             )
     finally:
         MESSAGE_ID.reset(token)
@@ -76,12 +79,28 @@ def transaction_number(key: str) -> int:
     return int(hashlib.sha256(key.encode()).hexdigest()[:15], 16)
 
 
+def overflow(plugin: Any, message: Message) -> dict[str, str]:
+    """Split an alert longer than the service takes (a chat's 2,000 characters) into
+    several messages rather than lose its end; apprise splits short ones too, so only
+    then."""
+    limit = getattr(plugin, "body_maxlen", 0)
+    return {"overflow": "split"} if limit and len(message.body) > limit else {}
+
+
 def failure(log_text: str) -> DeliveryError:
     """The DeliveryError for what apprise logged about a failed send."""
     lines = FAILURE_LINE.findall(log_text)
-    details = DETAIL_LINE.findall(log_text)
+    details = [clip(detail) for detail in DETAIL_LINE.findall(log_text) if detail.strip()]
     reason = "; ".join(dict.fromkeys([*lines[-1:], *details[-1:]])) or "the service refused it"
     return DeliveryError(reason, permanent=permanent(log_text))
+
+
+def clip(detail: str) -> str:
+    """A server's answer on one short line (apprise shows bodies as b'...')."""
+    detail = " ".join(detail.split())
+    if detail[:2] in ("b'", 'b"') and detail[-1:] == detail[1]:
+        detail = detail[2:-1]
+    return detail if len(detail) <= MAX_DETAIL else detail[: MAX_DETAIL - 1] + "…"
 
 
 def permanent(log_text: str) -> bool:
