@@ -594,3 +594,29 @@ def test_a_password_in_a_channel_apprise_cannot_load_is_not_shown_by_check(
     assert result.returncode == 1
     assert "channel 'desk': apprise cannot load it" in result.stderr
     assert SECRET not in result.stdout + result.stderr
+
+
+def test_a_message_longer_than_a_service_takes_is_split_not_lost(
+    http_server: LocalServer,
+) -> None:
+    import apprise
+
+    from watchd.notify.channels import service
+    from watchd.notify.messages import Message
+    from watchd.notify.send import send
+
+    http_server.route("/hook", Reply(b"ok"))
+    url = hook(http_server)
+    plugin = apprise.Apprise.instantiate(url)
+    plugin.body_maxlen = 200  # as small as a chat service's limit, for the test
+    words = [f"word{n:03}" for n in range(100)]  # about 800 characters
+    message = Message("A long alert", "\n".join(words), "text")
+
+    send(service("hooks", url, plugin), message, "watchd-1-hooks")
+
+    bodies = [json.loads(seen.body)["message"] for seen in posts(http_server)]
+    assert len(bodies) > 1 and all(len(body) <= 200 for body in bodies)
+    assert "\n".join(bodies).split() == words  # every word arrived, in order
+    short = Message("A short alert", "one line", "text")
+    send(service("hooks", url, plugin), short, "watchd-2-hooks")
+    assert len(posts(http_server)) == len(bodies) + 1  # a short one is never split
