@@ -30,6 +30,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from watchd.errors import TemplateError
+from watchd.notify.render import spans
 from watchd.store import StoredHit
 
 KINDS = ("email", "chat", "text")
@@ -107,23 +108,6 @@ def _strong(text: str, fmt: str) -> str:
 
 
 Segments = list[tuple[str, bool]]  # text, and whether it is matched words
-
-
-def spans(offset: int, size: int, terms: Iterable[Mapping[str, Any]]) -> list[tuple[int, int]]:
-    """The terms' spans relative to a sentence at `offset`, clamped to it; overlapping or
-    touching spans merged."""
-    clamped = sorted(
-        (max(0, t["start"] - offset), min(size, t["end"] - offset))
-        for t in terms
-        if t["end"] - offset > 0 and t["start"] - offset < size and t["end"] > t["start"]
-    )
-    merged: list[tuple[int, int]] = []
-    for start, end in clamped:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def window(size: int, marked: list[tuple[int, int]], limit: int) -> tuple[int, int]:
