@@ -121,7 +121,8 @@ class Outbox:
         if self.metrics:
             self.metrics.delivery(channel, ok=True)
         rules = ", ".join(sorted({hit.rule for hit in hits}))
-        log.info("delivered %d alerts (%s) to %s", len(rows), rules, channel)
+        count = f"{len(rows)} alert{'s' if len(rows) != 1 else ''}"
+        log.info("delivered %s (%s) to %s", count, rules, channel)
         return True
 
     def _send_group(self, hits: list[StoredHit], rows: list[OutboxRow]) -> None:
