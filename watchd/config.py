@@ -183,6 +183,7 @@ class Config(Model):
     apprise: str | None = None  # an apprise configuration file whose tags name channels
     templates: str | None = None  # a folder of Jinja2 templates overriding the shipped ones
     timezone: Zone = "UTC"  # for digest schedules and quiet hours
+    alert_after_failures: int = Field(default=5, ge=0)  # a failing source alerts; 0: never
     quiet_hours: QuietHours | None = None
     notify: list[Name] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)

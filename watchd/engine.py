@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from watchd import health
 from watchd.config import Config, Source
 from watchd.errors import SourceError
 from watchd.matcher import Hit, Matcher
@@ -25,7 +26,7 @@ from watchd.sources import open_source
 from watchd.sources.base import Context, Item, Kind, Poll
 from watchd.sources.http import Stopped
 from watchd.sources.identity import canonical_url
-from watchd.store import NewDocument, NewHit, SourceRecord, Store
+from watchd.store import NewDocument, NewHit, SourceRecord, Store, Target
 from watchd.text import fold
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ class Engine:
             return self._failed(source, error, record, start)
         first = record is None or record.first_poll
         if record and record.failures:
-            log.warning("%s: recovered after %d failed polls", source.name, record.failures)
+            self._recovered(source, record.failures)
         tally = self._store_poll(source, poll, first)
         if not tally.stopped:  # an interrupted poll keeps the old state: it is read again
             warning = "; ".join(poll.warnings)
@@ -144,6 +145,25 @@ class Engine:
         report = self._report(source, tally, time.monotonic() - start)
         self._count(source, tally, report)
         return report
+
+    def _recovered(self, source: Source, failures: int) -> None:
+        log.warning("%s: recovered after %d failed polls", source.name, failures)
+        if 0 < self.config.alert_after_failures <= failures:
+            now = self.context.now()
+            self.store.add(*health.recovered(source, failures, now, self._targets()), now)
+
+    def _targets(self) -> tuple[Target, ...]:
+        """Where watchd's own alerts go: the configuration's default channels."""
+        return self._targets_of(tuple(dict.fromkeys(self.config.notify)))
+
+    def _targets_of(self, channels: Sequence[str]) -> tuple[Target, ...]:
+        """One (channel, service) pair per service; an unknown channel's row is kept,
+        visibly pending."""
+        return tuple(
+            (channel, service)
+            for channel in channels
+            for service in (self.targets(channel) or [""])
+        )
 
     def _store_poll(self, source: Source, poll: Poll, first: bool) -> Tally:
         tally = Tally()
@@ -199,12 +219,7 @@ class Engine:
     def _new_hit(self, hit: Hit, quiet: str) -> NewHit:
         rule = self._rules.get(hit.rule)
         severity = rule.model.severity if rule else "medium"
-        targets = tuple(
-            (channel, service)
-            for channel in self.channels(rule)
-            for service in (self.targets(channel) or [""])  # unknown: kept, visibly pending
-        )
-        return NewHit(hit, severity, targets, alert=not quiet, reason=quiet)
+        return NewHit(hit, severity, self._targets_of(self.channels(rule)), not quiet, quiet)
 
     def channels(self, rule: CompiledRule | None) -> tuple[str, ...]:
         """The channels a rule notifies: its own `notify:`, else the configuration's."""
@@ -237,6 +252,10 @@ class Engine:
             error.reason,
             rounded(delay),
         )
+        if failures == self.config.alert_after_failures:
+            self.store.add(
+                *health.failing(source, failures, error.reason, now, self._targets()), now
+            )
         if self.metrics:
             self.metrics.poll(source.name, ok=False)
             self.metrics.source_failures(source.name, failures)

@@ -642,8 +642,9 @@ class Store:
         return [found(row) for row in rows]
 
     def documents(self, since: datetime | None = None) -> Iterator[tuple[int, Document]]:
-        """Every stored document fetched since a time, oldest first, for a backtest."""
-        sql = "select * from documents where fetched >= ? order by id"
+        """Every stored document fetched since a time, oldest first, for a backtest (not
+        watchd's own alerts about its sources)."""
+        sql = "select * from documents where source != 'watchd' and fetched >= ? order by id"
         start = timestamp(since) if since else ""
         last = 0
         while True:

@@ -649,3 +649,42 @@ def test_a_failure_is_logged_loudly_once_then_quietly_until_it_recovers(
         ("INFO", "poll failed (3 in a row)"),
         ("WARNING", "recovered after 3 failed polls"),
     ]
+
+
+def test_a_failing_source_alerts_once_and_again_when_it_recovers(
+    world: Callable[..., World], tmp_path: Path
+) -> None:
+    w = world("- {name: inbox, dir: ./inbox}")
+    w.engine.config = w.config.model_copy(update={"alert_after_failures": 2})
+    for _ in range(4):
+        w.poll()
+        w.clock.now = w.record().retry_at or w.clock.now
+    (tmp_path / "inbox").mkdir()
+    w.poll()
+
+    alerts = w.store.hits()
+    assert [hit.rule for hit in reversed(alerts)] == [
+        "watchd:source-failing",
+        "watchd:source-recovered",
+    ]
+    failing = alerts[-1]
+    assert failing.title == "Source inbox is failing" and failing.severity == "high"
+    assert "failed 2 polls in a row" in failing.evidence[0]["sentence"]
+    assert "does not exist" in failing.evidence[0]["sentence"]
+    assert "after 4 failed polls" in alerts[0].evidence[0]["sentence"]
+    targets = {(row["channel"], row["rule"]) for row in w.outbox()}
+    assert targets == {
+        (channel, rule)
+        for channel in ("console", "chat")
+        for rule in ("watchd:source-failing", "watchd:source-recovered")
+    }
+    assert list(w.store.documents()) == []  # not part of the archive a backtest reads
+
+
+def test_no_alert_about_sources_when_it_is_turned_off(world: Callable[..., World]) -> None:
+    w = world("- {name: inbox, dir: ./inbox}")
+    w.engine.config = w.config.model_copy(update={"alert_after_failures": 0})
+    for _ in range(6):
+        w.poll()
+        w.clock.now = w.record().retry_at or w.clock.now
+    assert w.store.hits() == []
