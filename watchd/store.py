@@ -704,6 +704,16 @@ class Store:
                     [timestamp(until), group, row],
                 )
 
+    def defer(self, rows: Sequence[int], until: datetime) -> None:
+        """Put claimed rows back, due at `until`, without counting an attempt."""
+        with self.transaction() as db:
+            for row in rows:
+                db.execute(
+                    "update outbox set state = case when grp is null then 'pending' "
+                    "else 'held' end, next_attempt = ?, lease_until = null where id = ?",
+                    [timestamp(until), row],
+                )
+
     def batch(self, rows: Sequence[int]) -> int:
         """Mark `rows` as one message (its key stays the same if it must be sent again)."""
         batch = min(rows)

@@ -620,3 +620,25 @@ def test_a_message_longer_than_a_service_takes_is_split_not_lost(
     short = Message("A short alert", "one line", "text")
     send(service("hooks", url, plugin), short, "watchd-2-hooks")
     assert len(posts(http_server)) == len(bodies) + 1  # a short one is never split
+
+
+def test_a_service_that_fails_is_tried_once_a_round_and_others_are_not_held_up(
+    desk: MakeDesk, http_server: LocalServer
+) -> None:
+    http_server.route("/good", Reply(b"ok"))
+    http_server.route("/bad", Reply(b"boom", status=503))
+    d = desk([hook(http_server, "/bad"), hook(http_server, "/good")])
+    for n in range(3):
+        d.alert(f"{n}.txt", f"{SHAMKHANI} Story {n}.")
+
+    assert d.outbox.deliver() == 3  # the three rows of /good
+
+    assert len(posts(http_server, "/bad")) == 1  # not three: the rest wait for its retry
+    bad = [row for row in d.rows() if row["state"] != "sent"]
+    assert len(bad) == 3 and sorted(row["attempts"] for row in bad) == [0, 0, 1]
+    assert len({row["next_attempt"] for row in bad}) == 1  # all due at the first one's retry
+    http_server.route("/bad", Reply(b"ok"))
+    d.clock.now = d.due(bad[0])
+
+    assert d.outbox.deliver() == 3
+    assert len(posts(http_server, "/bad")) == 4

@@ -62,6 +62,7 @@ class Outbox:
         self.now = now
         self.metrics = metrics
         self.policy = policy or Policy({})
+        self.down: dict[tuple[str, str], datetime] = {}  # services failing in this round
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
 
     def recover(self) -> int:
@@ -79,6 +80,7 @@ class Outbox:
         silences = self.store.silences(now) if rows else []
         last_sent: dict[tuple[str, str], datetime | None] = {}
         groups: dict[tuple[str, str, str], list[OutboxRow]] = {}
+        self.down = {}
         sent = 0
         for row in rows:
             key = (row.rule, row.channel)
@@ -103,8 +105,20 @@ class Outbox:
             sent += len(batch) if self._send(batch) else 0
         return sent
 
+    def _deferred(self, rows: list[OutboxRow]) -> bool:
+        """Whether the service of `rows` failed earlier in this round: then they wait for
+        its retry without an attempt, so one unreachable server (a 15 s timeout each)
+        does not hold up every other channel."""
+        until = self.down.get((rows[0].channel, rows[0].service))
+        if until is None:
+            return False
+        self.store.defer([row.id for row in rows], until)
+        return True
+
     def _send(self, rows: list[OutboxRow]) -> bool:
         """Send one row alone, or several as one message; record the outcome of each."""
+        if self._deferred(rows):
+            return False
         hits = [self.store.hit(row.hit) for row in rows]
         channel = rows[0].channel
         try:
@@ -141,6 +155,8 @@ class Outbox:
         dead = error.permanent or attempts >= MAX_ATTEMPTS
         retry_at = None if dead else self.now() + retry_delay(attempts)
         self.store.failed([row.id for row in rows], error.reason, self.now(), retry_at)
+        if not error.permanent:
+            self.down[(rows[0].channel, rows[0].service)] = retry_at or self.now() + MAX_RETRY
         state = "dead" if dead else "will retry"
         ids = ", ".join(str(row.id) for row in rows)
         log.warning("delivery %s to %s failed (%s): %s", ids, rows[0].channel, state, error.reason)
