@@ -642,3 +642,35 @@ def test_a_service_that_fails_is_tried_once_a_round_and_others_are_not_held_up(
 
     assert d.outbox.deliver() == 3
     assert len(posts(http_server, "/bad")) == 4
+
+
+def test_a_rules_template_and_a_channels_template_shape_its_messages(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    http_server.route("/hook", Reply(b"ok"))
+    channel: Any = {"urls": [hook(http_server)], "template": "chan"}
+    config = load_config(write_site(tmp_path, {"desk": channel}))
+    rules = RULES + "  - id: aleppo\n    watch: resolution on Aleppo\n    notify: [desk]\n"
+    rules += "    template: brief\n"
+    (tmp_path / "rules" / "rules.yaml").write_text(rules, encoding="utf-8")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "brief.text.txt.j2").write_text("BRIEF {{ rule }}\n", encoding="utf-8")
+    (templates / "chan.text.txt.j2").write_text("CHANNEL {{ rule }}\n", encoding="utf-8")
+    config = config.model_copy(update={"templates": str(templates)})
+    ruleset = load_rules(config.rule_paths)
+    dispatcher = Dispatcher.build(config, ruleset, io.StringIO())
+    clock = Clock()
+    store = Store(config.path(config.database))
+    engine = Engine(
+        store, config, Matcher(ruleset), Context(now=clock), None, dispatcher.channels.targets
+    )
+    drop(tmp_path, "a.txt", f"{SHAMKHANI} The resolution on Aleppo passed.", clock.now - HOUR)
+    engine.poll(config.sources[0])
+
+    Outbox(store, dispatcher.senders(), clock).deliver()
+
+    bodies = sorted(json.loads(seen.body)["message"].strip() for seen in posts(http_server))
+    assert bodies == ["BRIEF aleppo", "CHANNEL shamkhani"]  # the rule's own wins
+    engine.close()
+    store.close()
