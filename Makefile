@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test system lint typecheck unit synapse bench bench-pipeline clean
+.PHONY: run test system lint typecheck unit synapse bench bench-pipeline evaluate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ bench: $(STAMP)
 # The whole poll (read, match, store in SQLite) against the matcher alone; about 15 s.
 bench-pipeline: $(STAMP)
 	$(BIN)/python bench/pipeline.py
+
+# Precision and recall of `A <verb> B` headlines on the labeled news sentences of
+# ../shared/data/news (not shipped; see bench/eval/README.md). A few seconds.
+evaluate: $(STAMP)
+	$(BIN)/python bench/evaluate.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .cache
