@@ -69,6 +69,63 @@ def test_headline_without_verb(fired: Fired, text: str, expected: bool) -> None:
     assert fired(rule, text) == (["r"] if expected else [])
 
 
+@pytest.mark.parametrize(
+    ("headline", "text", "expected"),
+    [
+        # a verb that undoes or stops the event, shortly before it or passive after it
+        ("US sanctions Iran", "The US lifted sanctions on Iran.", False),
+        ("US sanctions Iran", "The US eased some sanctions on Iran.", False),
+        ("US sanctions Iran", "The US waived all remaining economic sanctions on Iran.", False),
+        ("US sanctions Iran", "US sanctions against Iran were lifted in January.", False),
+        ("US aids Yemen", "The US suspended its aid to Yemen.", False),
+        ("US aids Yemen", "The US cut aid to Yemen.", False),
+        ("Russia fights Ukraine", "Russia agreed to halt the fighting in Ukraine.", False),
+        ("Russia fights Ukraine", "Russia signed a ceasefire ending the war in Ukraine.", False),
+        # not undoing: lifting and stopping as nouns or elsewhere in the sentence
+        ("US sanctions Iran", "The US imposed sanctions on Iran after lifting others.", True),
+        ("US sanctions Iran", "The US lifted the ban and imposed sanctions on Iran.", True),
+        ("US sanctions Iran", "The US tightened sanctions on Iran.", True),
+        ("Russia fights Ukraine", "Russia fought Ukraine until the end of the war.", True),
+        ("Russia attacks Ukraine", "Russia ended up attacking Ukraine.", True),
+        ("Russia attacks Ukraine", "Russian jets dropped bombs on Ukraine.", True),
+        # neither a new sanction: kept out, as a refusal is not an act of sanctioning
+        ("US sanctions Iran", "The US did not lift sanctions on Iran.", False),
+    ],
+)
+def test_reversed_event(fired: Fired, headline: str, text: str, expected: bool) -> None:
+    assert fired(one_rule(f"watch: {headline}"), text) == (["r"] if expected else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # parties joined by "and" next to a reciprocal verb or noun, in either order
+        ("India and China held talks on Monday.", True),
+        ("China and India held talks on Monday.", True),
+        ("Indian and Chinese commanders met at the border.", True),
+        ("India and China on Monday held talks.", True),
+        ("A summit between India and China is planned.", True),
+        ("Talks between China and India resumed.", True),
+        ("Cooperation between India and China has grown.", False),  # not the meet class
+        # near misses: a third party, a pair far from the verb, another clause, negation
+        ("India and China held talks with Japan.", False),
+        ("India and China were at odds for years before officials met.", False),
+        ("India and China quarrelled, while Japan hosted a summit.", False),
+        ("India and China did not hold talks.", False),
+        ("India and Pakistan held talks. China watched.", False),
+        ("India said China and Japan held talks.", False),
+        ("The border between India and China is long; Japan hosted a summit.", False),
+    ],
+)
+def test_coordinated_parties(fired: Fired, text: str, expected: bool) -> None:
+    assert fired(one_rule("watch: India meets China"), text) == (["r"] if expected else [])
+
+
+def test_coordinated_parties_only_for_symmetric_classes(fired: Fired) -> None:
+    rule = one_rule("watch: Russia attacks Ukraine")
+    assert fired(rule, "Russian and Ukrainian forces attacked the town.") == []
+
+
 IRAN_MEETS_RUSSIA = 'when: {event: {actor: "@iran", verb: "%meet", target: "@russia"}}'
 IRAN_CRITICIZES_RUSSIA = 'when: {event: {actor: "@iran", verb: "%criticize", target: "@russia"}}'
 

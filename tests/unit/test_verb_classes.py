@@ -26,12 +26,8 @@ from watchd.rules.lexicon import Lexicon
 Fired = Callable[..., list[str]]
 
 AND_SUBJECTS = (
-    "matcher: coordinated parties before the verb ('A and B met', 'Indian and Chinese "
-    "commanders held talks') are not read as actor and target"
-)
-LIFTED_SANCTIONS = (
-    "matcher: 'lifted sanctions on B' still holds the sanction word; a yield verb governing "
-    "a sanction noun does not cancel it"
+    "matcher: coordinated parties before the verb ('A and B clashed') are read as actor and "
+    "target only for symmetric classes (meet, cooperate), and fight is not one"
 )
 SYMPATHY = (
     "matcher: the target is checked only for position, so in 'A condemned the attack on B' "
@@ -39,8 +35,8 @@ SYMPATHY = (
 )
 HYPHENATED = "text: a hyphenated compound is one word, so 'British-flagged' does not name Britain"
 NOUN_BEFORE_ACTOR = (
-    "matcher: an actor after an event noun without 'by' ('protesters in Baghdad', 'a summit "
-    "between A and B') is not read as the actor"
+    "matcher: an actor after an event noun without 'by' ('protesters in Baghdad') is not read "
+    "as the actor"
 )
 
 # class: (headline, [must fire], [must not fire])
@@ -202,14 +198,8 @@ CASES: dict[str, tuple[str, list[object], list[object]]] = {
             "The Indian foreign minister telephoned his Chinese counterpart after the clash.",
             "India held talks with China on easing the standoff in Ladakh.",
             "India's foreign minister held a video call with Chinese officials on Friday.",
-            pytest.param(
-                "Indian and Chinese commanders held talks at the Chushul-Moldo border point.",
-                marks=pytest.mark.xfail(strict=True, reason=AND_SUBJECTS),
-            ),
-            pytest.param(
-                "A summit between India and China is planned for October.",
-                marks=pytest.mark.xfail(strict=True, reason=NOUN_BEFORE_ACTOR),
-            ),
+            "Indian and Chinese commanders held talks at the Chushul-Moldo border point.",
+            "A summit between India and China is planned for October.",
         ],
         [
             "India has not held talks with China since the clash in the Galwan valley.",
@@ -273,10 +263,7 @@ CASES: dict[str, tuple[str, list[object], list[object]]] = {
             "Turkish investment in Iraq rose by a fifth last year.",
             "Turkey agreed to share intelligence with Iraq on Islamic State cells.",
             "Turkey strengthened ties with Iraq with a new development road project.",
-            pytest.param(
-                "Turkish and Iraqi forces coordinated their operations along the border.",
-                marks=pytest.mark.xfail(strict=True, reason=AND_SUBJECTS),
-            ),
+            "Turkish and Iraqi forces coordinated their operations along the border.",
         ],
         [
             "Turkey has refused to cooperate with Iraq on the release of water.",
@@ -369,10 +356,7 @@ CASES: dict[str, tuple[str, list[object], list[object]]] = {
             "The United States condemned Iran for its missile tests.",
             "The United States sanctioned Venezuela on Friday. Iran's oil minister visited "
             "Caracas.",
-            pytest.param(
-                "The United States lifted sanctions on Iran's civil aviation sector.",
-                marks=pytest.mark.xfail(strict=True, reason=LIFTED_SANCTIONS),
-            ),
+            "The United States lifted sanctions on Iran's civil aviation sector.",
         ],
     ),
     "coerce": (

@@ -31,7 +31,21 @@ REPORTING = frozenset(
     "said say says saying told tell tells telling added adds stated states claimed claims "
     "reported reports according".split()
 )
+# Verbs that undo or stop an event: "lifted sanctions", "suspended aid", "halt the fighting"
+# report no sanction, aid or fight ("drop" is left out: "dropped bombs" is an attack).
+REVERSERS = frozenset(
+    "lift lifts lifted lifting ease eases eased easing suspend suspends suspended suspending "
+    "end ends ended ending halt halts halted halting waive waives waived waiving remove "
+    "removes removed removing loosen loosens loosened loosening relax relaxes relaxed "
+    "relaxing stop stops stopped stopping cease ceases ceased ceasing scrap scraps scrapped "
+    "scrapping cut cuts cutting reduce reduces reduced reducing".split()
+)
+# Words that end the reach of a reversing verb ("lifted the ban and imposed sanctions").
+REVERSAL_STOPS = CLAUSE_BREAKERS | {"and", "or", "then"}
+BE = frozenset("is are was were be been being".split())
 NEGATION_REACH = 3  # a negator this many words before the verb negates it
+COORDINATED_REACH = 4  # "India and China on Monday held talks": pair to verb at most this
+REVERSAL_REACH = 4  # "lifted all remaining economic sanctions", "sanctions on Iran were lifted"
 PASSIVE_REACH = 4  # "criticized on Monday by": at most this many words from verb to "by"
 NEAREST = 4  # parties looked at on each side of a verb
 MAX_VERBS = 64  # verbs looked at in one window
@@ -144,13 +158,16 @@ def _event(event: Event, found: Found, analysis: Analysis, window: Window) -> li
     actors = _optional(found, event.actor, window)
     targets = _optional(found, event.target, window)
     for verb in islice(spans_in(found, event.verb.key, window), MAX_VERBS):
-        if _negated(analysis, verb, window):
+        if _negated(analysis, verb, window) or _reversed(analysis, verb, window):
             continue
         for actor in _nearest(actors, verb):
             for target in _nearest(targets, verb):
                 if _arranged(analysis, actor, verb, target):
                     return _event_slots(event, actor, verb, target)
-                if event.symmetric and _symmetric(analysis, actor, verb, target):
+                if event.symmetric and (
+                    _symmetric(analysis, actor, verb, target)
+                    or _coordinated(analysis, actor, verb, target)
+                ):
                     return _event_slots(event, actor, verb, target)
     return None
 
@@ -161,6 +178,37 @@ def _symmetric(analysis: Analysis, actor: Span | None, verb: Span, target: Span 
     if target is None:
         return actor is not None and not _overlap(actor, verb) and _by_either(analysis, actor, verb)
     return _arranged(analysis, target, verb, actor)
+
+
+def _coordinated(analysis: Analysis, actor: Span | None, verb: Span, target: Span | None) -> bool:
+    """Two parties joined by "and" next to a reciprocal verb or noun, in either order: "India
+    and China held talks", "Indian and Chinese commanders met", "a summit between India and
+    China"."""
+    if actor is None or target is None or _overlap(actor, target):
+        return False
+    first, second = sorted((actor, target))
+    if analysis.folded(first[1], second[0]) not in (["and"], ["and", "the"]):
+        return False
+    if second[1] <= verb[0]:
+        return _pair_before(analysis, first, second, verb)
+    return first[0] >= verb[1] and _pair_after(analysis, verb, first)
+
+
+def _pair_before(analysis: Analysis, first: Span, second: Span, verb: Span) -> bool:
+    """ "(India and) China('s ministers) met", but not "... held talks with Japan" nor "the
+    border between India and China" (the pair of another noun)."""
+    if first[0] > 0 and analysis.norm(first[0] - 1) == "between":
+        return False
+    between = analysis.folded(second[1], verb[0])
+    if len(between) > COORDINATED_REACH or not REVERSAL_STOPS.isdisjoint(between):
+        return False
+    return REPORTING.isdisjoint(between) and analysis.folded(verb[1], verb[1] + 1) != ["with"]
+
+
+def _pair_after(analysis: Analysis, verb: Span, first: Span) -> bool:
+    """ "talks between (the) India and China"."""
+    between = analysis.folded(verb[1], first[0])
+    return between in (["between"], ["between", "the"])
 
 
 def _by_either(analysis: Analysis, party: Span, verb: Span) -> bool:
@@ -235,3 +283,34 @@ def _negated(analysis: Analysis, verb: Span, window: Window) -> bool:
     if before and before[-1] == "no":
         return True
     return any(word in NEGATORS or word.endswith("n't") for word in before)
+
+
+def _reversed(analysis: Analysis, verb: Span, window: Window) -> bool:
+    """ "lifted sanctions on", "suspended its aid to", "ending the fighting", "sanctions on
+    Iran were lifted": the event is undone, not done."""
+    before = analysis.folded(max(window.lo, verb[0] - REVERSAL_REACH), verb[0])
+    for i in range(len(before) - 1, -1, -1):
+        word = before[i]
+        if word in REVERSAL_STOPS:
+            break
+        if word in REVERSERS and _reverser_verb(before, i):
+            return True
+    after = analysis.folded(verb[1], min(window.hi, verb[1] + REVERSAL_REACH + 1))
+    return _undone_after(after)
+
+
+def _reverser_verb(words: list[str], at: int) -> bool:
+    """A reversing word used as a verb: not "the end of", not "ended up"."""
+    if at > 0 and words[at - 1] in ("the", "a", "an"):
+        return False
+    return at + 1 == len(words) or words[at + 1] != "up"
+
+
+def _undone_after(after: list[str]) -> bool:
+    """ "(sanctions) against Iran were lifted": a passive reversing verb close after."""
+    for i, word in enumerate(after[:-1]):
+        if word in REVERSAL_STOPS:
+            return False
+        if word in BE and after[i + 1] in REVERSERS:
+            return True
+    return False
