@@ -81,13 +81,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def parent(args: argparse.Namespace) -> int:
     try:
-        docs = corpus.documents(args.docs)
-        articles = corpus.articles()
+        docs, lexicon, vocab = run.inputs(args.docs)
     except corpus.CorpusError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
-    lexicon = load_rules([]).lexicon
-    vocab = rulegen.vocabulary(articles, lexicon)
     with tempfile.TemporaryDirectory(prefix="watchd-pipeline-", dir=args.tmp) as tmp:
         folder = Path(tmp)
         rulegen.generate(args.rules, folder / "rules", lexicon, vocab, args.live)

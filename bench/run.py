@@ -56,6 +56,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return parent(args)
 
 
+def inputs(count: int) -> tuple[list[Any], Any, Any]:
+    """The documents, the default lexicon and the corpus vocabulary rule sets are drawn
+    from; raises corpus.CorpusError when the corpus cannot be had."""
+    from watchd.rules import load_rules
+
+    docs = corpus.documents(count)
+    lexicon = load_rules([]).lexicon
+    return docs, lexicon, rulegen.vocabulary(corpus.articles(), lexicon)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=_sizes, help="rule counts, comma-separated")
@@ -91,15 +101,10 @@ def parent(args: argparse.Namespace) -> int:
         print(f"bench: --profile {args.profile} is not one of the sizes run", file=sys.stderr)
         return 2
     try:
-        docs = corpus.documents(args.docs)
-        articles = corpus.articles()
+        docs, lexicon, vocab = inputs(args.docs)
     except corpus.CorpusError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
-    from watchd.rules import load_rules
-
-    lexicon = load_rules([]).lexicon
-    vocab = rulegen.vocabulary(articles, lexicon)
     print(_corpus_line(docs), file=sys.stderr)
     rows = []
     profile = None

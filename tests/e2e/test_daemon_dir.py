@@ -28,6 +28,16 @@ def inbox_config(tmp_path: Path, rules: Path | None = None) -> Path:
     return write_config(tmp_path, sources, **({"rules": rules} if rules else {}))
 
 
+def mission_rules(tmp_path: Path) -> Path:
+    """A rules folder with one rule, `shamkhani`."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "mission.yaml").write_text(
+        "rules:\n  - id: shamkhani\n    watch: Shamkhani criticizes Russia\n", encoding="utf-8"
+    )
+    return rules
+
+
 def alerts(daemon: Daemon, rule: str) -> int:
     return daemon.stdout.count(f"ALERT {rule}:")
 
@@ -89,11 +99,7 @@ def test_kill_9_loses_nothing_and_alerts_nothing_twice(tmp_path: Path, inbox: Pa
 
 
 def test_sighup_with_a_broken_rule_keeps_the_old_rules(tmp_path: Path, inbox: Path) -> None:
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "mission.yaml").write_text(
-        "rules:\n  - id: shamkhani\n    watch: Shamkhani criticizes Russia\n", encoding="utf-8"
-    )
+    rules = mission_rules(tmp_path)
     daemon = Daemon(inbox_config(tmp_path, rules))
     try:
         daemon.wait_for(lambda: "watchd started" in daemon.stderr)
@@ -109,11 +115,7 @@ def test_sighup_with_a_broken_rule_keeps_the_old_rules(tmp_path: Path, inbox: Pa
 
 
 def test_a_new_rule_file_is_loaded_without_a_restart(tmp_path: Path, inbox: Path) -> None:
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "mission.yaml").write_text(
-        "rules:\n  - id: shamkhani\n    watch: Shamkhani criticizes Russia\n", encoding="utf-8"
-    )
+    rules = mission_rules(tmp_path)
     daemon = Daemon(inbox_config(tmp_path, rules))
     try:
         daemon.wait_for(lambda: "watchd started" in daemon.stderr)
