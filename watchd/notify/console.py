@@ -8,8 +8,6 @@ from typing import TextIO
 from watchd.notify.render import evidence_lines
 from watchd.store import OutboxRow, StoredHit
 
-CONSOLE = "console"
-
 
 class Console:
     """Writes each alert as a block of text; safe to call from several threads."""
